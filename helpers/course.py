@@ -1,0 +1,124 @@
+"""Run the whole course headless and print what each notebook measured: `make course`.
+
+    python -m helpers.course                 # every notebook, executed copies in build/course/
+    python -m helpers.course 03 05           # only notebooks whose names start with 03 or 05
+    python -m helpers.course --inplace       # overwrite the notebooks' stored outputs (maintainers)
+
+Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
+to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
+their key figures with `record(...)`; the table at the end lists them with the run time.
+"""
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def record(**figures):
+    """Print a notebook's key figures and, under `make course`, hand them to the summary table.
+
+    Used at the end of each notebook (plumbing, not taught).
+    """
+    for key, value in figures.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"measured: {key} = {shown}")
+    target = os.environ.get("COURSE_RECORD_FILE")
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(json.dumps(figures) + "\n")
+
+
+def course_notebooks(prefixes=()):
+    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    if prefixes:
+        paths = [p for p in paths if any(p.name.startswith(x) for x in prefixes)]
+    return paths
+
+
+def run_notebook(path, out_path, timeout=3600):
+    """Execute one notebook on a fresh kernel; return (seconds, figures dict)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    fd, record_file = tempfile.mkstemp(suffix=".jsonl")
+    os.close(fd)
+    os.environ["COURSE_RECORD_FILE"] = record_file  # the kernel inherits it
+    try:
+        client = NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        )
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_path.with_suffix(".ipynb.part")
+        nbformat.write(nb, tmp)
+        os.replace(tmp, out_path)
+        figures = {}
+        with open(record_file, encoding="utf-8") as f:
+            for line in f:
+                figures.update(json.loads(line))
+        return seconds, figures
+    finally:
+        os.environ.pop("COURSE_RECORD_FILE", None)
+        os.remove(record_file)
+
+
+def format_table(rows):
+    lines = ["| notebook | seconds | key figures |", "|---|---:|---|"]
+    for row in rows:
+        figures = ", ".join(
+            f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row["figures"].items()
+        )
+        lines.append(f"| {row['notebook']} | {row['seconds']:.0f} | {figures or '-'} |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
+    parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
+    parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
+    args = parser.parse_args(argv)
+
+    paths = course_notebooks(args.only)
+    if not paths:
+        sys.exit(f"No notebook in {NOTEBOOKS} matches {args.only}.")
+    outdir = Path(args.outdir)
+    rows, failed = [], None
+    for path in paths:
+        print(f"running {path.name} ...", flush=True)
+        target = path if args.inplace else outdir / path.name
+        try:
+            seconds, figures = run_notebook(path, target)
+        except Exception as e:  # report which notebook broke, then stop
+            failed = f"{path.name} failed: {type(e).__name__}: {str(e)[-2000:]}"
+            break
+        rows.append({"notebook": path.stem, "seconds": round(seconds, 1), "figures": figures})
+        print(f"  {seconds:.0f} s {figures}", flush=True)
+
+    table = format_table(rows)
+    print("\n" + table)
+    outdir.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "smoke": os.environ.get("COURSE_SMOKE", ""),
+        "threads": os.environ.get("COURSE_THREADS", ""),
+        "rows": rows,
+    }
+    (outdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (outdir / "summary.md").write_text(table + "\n", encoding="utf-8")
+    print(f"\nsummary written to {outdir / 'summary.md'}")
+    if failed:
+        sys.exit(failed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Where the model runs: which device, and on a CPU how many threads. Used from notebook 00 on.
+
+Plumbing, not taught; notebook 00 explains the choices it prints.
+"""
+
+import os
+import time
+
+import torch
+
+
+def pick_device(preferred=None, verbose=True):
+    """Choose cuda, then mps (Apple GPU), then cpu, and say why.
+
+    Override with the argument or the COURSE_DEVICE environment variable (e.g. COURSE_DEVICE=cpu).
+    Used in every training notebook (plumbing, not taught).
+    """
+    say = print if verbose else (lambda *a, **k: None)
+    preferred = preferred or os.environ.get("COURSE_DEVICE") or None
+    if preferred:
+        device = torch.device(preferred)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError(f"You asked for {preferred!r}, but PyTorch sees no CUDA GPU here. Use 'cpu'.")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeError(f"You asked for {preferred!r}, but the Apple GPU (MPS) is not available. Use 'cpu'.")
+        say(f"device: {device} (you asked for it)")
+        return device
+    if torch.cuda.is_available():
+        say(f"device: cuda ({torch.cuda.get_device_name(0)}): an NVIDIA GPU was found.")
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        say("device: mps: an Apple GPU was found.")
+        return torch.device("mps")
+    say("device: cpu: no CUDA or Apple GPU was found; the course is sized to run on a CPU.")
+    return torch.device("cpu")
+
+
+def _probe(threads, repeats=3):
+    """Seconds for a few forward+backward passes of a small Transformer-sized matmul load."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(32 * 64, 128, generator=g)
+        w1 = torch.randn(128, 512, generator=g, requires_grad=True)
+        w2 = torch.randn(512, 128, generator=g, requires_grad=True)
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(4):
+                (torch.relu(x @ w1) @ w2).square().mean().backward()
+            best = min(best, time.perf_counter() - start)
+        return best
+    finally:
+        torch.set_num_threads(old)
+
+
+def choose_threads(threads=None, verbose=True):
+    """Set and return the number of CPU threads PyTorch uses, chosen deliberately.
+
+    With several cores, more threads usually help, but on a busy machine they hurt badly (on a
+    2-core laptop with another program holding a core, 2 threads ran 3-7x slower than 1). So
+    unless you say otherwise (the argument or COURSE_THREADS), this times a small probe with
+    1 thread and with every core and keeps the faster. Used in notebook 00 (plumbing).
+    """
+    say = print if verbose else (lambda *a, **k: None)
+    cores = os.cpu_count() or 1
+    requested = threads or os.environ.get("COURSE_THREADS")
+    if requested:
+        threads = max(1, int(requested))
+        torch.set_num_threads(threads)
+        say(f"threads: {threads} (you asked for it; this machine has {cores} cores)")
+        return threads
+    if cores == 1:
+        torch.set_num_threads(1)
+        say("threads: 1 (this machine has one core)")
+        return 1
+    one, many = _probe(1), _probe(cores)
+    threads = cores if many < one else 1
+    torch.set_num_threads(threads)
+    say(
+        f"threads: {threads} (probe: 1 thread {one * 1000:.0f} ms, {cores} threads "
+        f"{many * 1000:.0f} ms; set COURSE_THREADS to override)"
+    )
+    return threads

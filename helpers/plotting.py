@@ -1,0 +1,81 @@
+"""Loss curves: a live view while training, and a comparison plot afterwards.
+
+Plumbing used by the training cells of notebooks 03-08, not taught.
+"""
+
+import io
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (where images can be shown), False in a terminal."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def _draw_history(ax, history, label=""):
+    prefix = f"{label} " if label else ""
+    ax.plot(history["step"], history["train"], label=f"{prefix}train")
+    ax.plot(history["step"], history["val"], label=f"{prefix}val", linestyle="--")
+
+
+class LiveLossPlot:
+    """A train/val loss plot that redraws in place during training.
+
+    Inside Jupyter it updates one image (a plain matplotlib Figure rendered to PNG, which redraws
+    reliably); elsewhere (a terminal, a log file) it prints one line per evaluation instead.
+    Used by `train` (notebook 03) and the training command.
+    """
+
+    def __init__(self, title="training"):
+        self.title = title
+        self.notebook = in_notebook()
+        self.handle = None
+
+    def update(self, history):
+        step, train, val = history["step"][-1], history["train"][-1], history["val"][-1]
+        if not self.notebook:
+            print(f"{self.title}: step {step}: train loss {train:.4f}, val loss {val:.4f}", flush=True)
+            return
+        from IPython.display import Image, display
+
+        fig = Figure(figsize=(6, 3.2), dpi=90)
+        ax = fig.add_subplot()
+        _draw_history(ax, history)
+        ax.set_title(f"{self.title}: step {step}, val loss {val:.3f}")
+        ax.set_xlabel("training step")
+        ax.set_ylabel("cross-entropy loss")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        image = Image(data=buffer.getvalue(), format="png")
+        if self.handle is None:
+            self.handle = display(image, display_id=True)
+        else:
+            self.handle.update(image)
+
+
+def plot_losses(histories, title="loss curves"):
+    """Plot one history ({"step", "train", "val"}) or a dict of named histories on one chart.
+
+    Used from notebook 03 on (plumbing, not taught).
+    """
+    if "step" in histories:
+        histories = {"": histories}
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, history in histories.items():
+        _draw_history(ax, history, label)
+    ax.set_title(title)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("cross-entropy loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    plt.show()
