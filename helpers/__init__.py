@@ -4,8 +4,10 @@ Every piece says in its docstring which notebook teaches it; tests/test_sync.py 
 definition in that notebook and the one here are the same.
 """
 
+from helpers.attention import Head, MultiHeadAttention
 from helpers.batching import get_batch, train_val_split
 from helpers.bigram import BigramLanguageModel, generate
+from helpers.blocks import Block, FeedForward
 from helpers.course import record
 from helpers.data import Corpus, CorpusUnavailable, fetch_corpus, load_corpus
 from helpers.device import choose_threads, pick_device
@@ -17,6 +19,10 @@ from helpers.training import estimate_loss, train
 __all__ = [
     "SMOKE",
     "BigramLanguageModel",
+    "Block",
+    "FeedForward",
+    "Head",
+    "MultiHeadAttention",
     "CharTokenizer",
     "Corpus",
     "CorpusUnavailable",

@@ -1,0 +1,42 @@
+"""Static checks of the committed notebooks: valid, run top to bottom once, no stored errors."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_the_course_has_its_notebooks():
+    names = [p.name[:2] for p in NOTEBOOKS]
+    assert names[:4] == ["00", "01", "02", "03"], f"expected notebooks 00-03 first, found {names}"
+    assert names == sorted(set(names)), f"notebook numbers must be unique and ordered: {names}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_valid_and_was_run_top_to_bottom(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.execution_count for c in code]
+    assert counts == list(range(1, len(code) + 1)), (
+        f"{path.name}: execution counts {counts} show the stored outputs are not from one clean "
+        "top-to-bottom run; regenerate them with `python -m helpers.course --inplace`"
+    )
+    errors = [i for i, c in enumerate(code) for o in c.outputs if o.output_type == "error"]
+    expected = [i for i, c in enumerate(code) if "raises-exception" in c.metadata.get("tags", [])]
+    assert set(errors) <= set(expected), f"{path.name}: unexpected stored errors in code cells {errors}"
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_goals_exercises_and_checked_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown").lower()
+    assert "goals" in text, f"{path.name} should state its goals at the top"
+    if path.name[:2] != "00":
+        assert "exercise" in text, f"{path.name} should end with exercises"
+    assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
+        f"{path.name} has no output-checked cell: tag its deterministic cells `nbval-check-output`"
+    )

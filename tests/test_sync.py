@@ -1,0 +1,99 @@
+"""The notebook <-> helpers contract: a piece is written once in the notebook that teaches it,
+and the same definition lives in helpers/. This test fails when the two drift apart.
+
+Definitions are compared after parsing (ast.dump), so comments and formatting may differ but
+code and docstrings may not.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HELPERS = ROOT / "helpers"
+NOTEBOOKS = ROOT / "notebooks"
+TAUGHT = re.compile(r"Taught in notebook (\d\d)")
+DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def helper_definitions():
+    """(module name, node) for every top-level def/class in helpers/*.py."""
+    for path in sorted(HELPERS.glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, DEFINITION):
+                yield path.stem, node
+
+
+def cell_source(cell):
+    # IPython magics and shell escapes are not Python: blank them out before parsing
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
+
+
+def notebook_definitions(path):
+    """name -> list of nodes for every top-level def/class in the notebook's code cells."""
+    nb = nbformat.read(path, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.parse(cell_source(cell)).body:
+            if isinstance(node, DEFINITION):
+                found.setdefault(node.name, []).append(node)
+    return found
+
+
+def notebook_path(number):
+    matches = sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
+    assert matches, f"helpers says it is taught in notebook {number}, but notebooks/{number}_*.ipynb does not exist"
+    return matches[0]
+
+
+TAUGHT_HELPERS = [
+    (module, node, TAUGHT.search(ast.get_docstring(node) or "").group(1))
+    for module, node in helper_definitions()
+    if TAUGHT.search(ast.get_docstring(node) or "")
+]
+
+
+def test_every_public_helper_says_which_notebook_uses_it():
+    missing = [
+        f"helpers/{module}.py: {node.name}"
+        for module, node in helper_definitions()
+        if not node.name.startswith("_") and not re.search(r"notebook \d\d", ast.get_docstring(node) or "")
+    ]
+    assert not missing, f"these helpers do not say which notebook teaches or uses them: {missing}"
+
+
+def test_the_contract_covers_the_core_pieces():
+    names = {node.name for _, node, _ in TAUGHT_HELPERS}
+    for expected in ["CharTokenizer", "get_batch", "estimate_loss", "BigramLanguageModel", "generate", "train"]:
+        assert expected in names, f"{expected} should be taught in a notebook and kept in sync"
+
+
+@pytest.mark.parametrize(
+    "module,node,number", TAUGHT_HELPERS, ids=[f"{n}:{node.name}" for _, node, n in TAUGHT_HELPERS]
+)
+def test_notebook_definition_matches_helper(module, node, number):
+    path = notebook_path(number)
+    found = notebook_definitions(path).get(node.name, [])
+    assert len(found) == 1, (
+        f"{path.name} should define {node.name} exactly once (it is taught there), found {len(found)}"
+    )
+    assert ast.dump(found[0]) == ast.dump(node), (
+        f"{node.name} in {path.name} differs from helpers/{module}.py. Copy the changed "
+        "definition into the other file so the notebook and helpers stay identical."
+    )
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_notebooks_import_earlier_pieces_instead_of_copying_them(path):
+    number = path.name[:2]
+    taught_elsewhere = {node.name: n for _, node, n in TAUGHT_HELPERS if n != number}
+    copies = sorted(set(notebook_definitions(path)) & set(taught_elsewhere))
+    assert not copies, (
+        f"{path.name} redefines {copies}, taught in notebooks "
+        f"{[taught_elsewhere[c] for c in copies]}: import them from helpers instead"
+    )
