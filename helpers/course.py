@@ -17,14 +17,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from helpers.settings import SMOKE
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+TIMES_FILE = NOTEBOOKS / "course_times.json"  # written by a normal-length `--inplace` run
 
 
 def record(**figures):
     """Print a notebook's key figures and, under `make course`, hand them to the summary table.
 
-    Used at the end of each notebook (plumbing, not taught).
+    Used at the end of every notebook from notebook 00 on (plumbing, not taught).
     """
     for key, value in figures.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value
@@ -33,6 +36,30 @@ def record(**figures):
     if target:
         with open(target, "a", encoding="utf-8") as f:
             f.write(json.dumps(figures) + "\n")
+
+
+def predict_run_times():
+    """Print how long each notebook should take on this machine, from the reference run.
+
+    Used in notebook 00 (plumbing, not taught).
+    """
+    from helpers.device import speed_probe
+
+    if not TIMES_FILE.exists():
+        print(f"No reference timings yet ({TIMES_FILE.name} is missing); skipping the estimate.")
+        return {}
+    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8"))
+    here = speed_probe()
+    ratio = here / reference["probe_seconds"]
+    speed = f"{1 / ratio:.1f}x as fast as" if ratio <= 1 else f"{ratio:.1f}x slower than"
+    print(f"This machine is about {speed} the reference ({reference['machine']}).")
+    print(f"{'notebook':<28}{'reference':>10}{'expected here':>15}")
+    predicted = {}
+    for name, row in reference["notebooks"].items():
+        predicted[name] = row["seconds"] * ratio
+        print(f"{name:<28}{row['seconds']:>9.0f}s{predicted[name]:>14.0f}s")
+    print("(CPU estimates; on a GPU the training notebooks run much faster.)")
+    return predicted
 
 
 def course_notebooks(prefixes=()):
@@ -82,6 +109,22 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def update_reference_times(rows, probe_seconds):
+    """Keep the measured seconds and figures of a normal-length run for notebook 00 and the README."""
+    import platform
+
+    reference = {"notebooks": {}}
+    if TIMES_FILE.exists():
+        reference = json.loads(TIMES_FILE.read_text(encoding="utf-8"))
+    reference["machine"] = f"{os.cpu_count()}-core {platform.machine()} CPU, torch threads chosen by choose_threads"
+    reference["probe_seconds"] = round(probe_seconds, 4)
+    for row in rows:
+        reference["notebooks"][row["notebook"]] = {"seconds": row["seconds"], "figures": row["figures"]}
+    reference["notebooks"] = dict(sorted(reference["notebooks"].items()))
+    TIMES_FILE.write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
+    print(f"reference timings updated in {TIMES_FILE}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
@@ -93,6 +136,9 @@ def main(argv=None):
     if not paths:
         sys.exit(f"No notebook in {NOTEBOOKS} matches {args.only}.")
     outdir = Path(args.outdir)
+    from helpers.device import speed_probe
+
+    probe_seconds = speed_probe()
     rows, failed = [], None
     for path in paths:
         print(f"running {path.name} ...", flush=True)
@@ -116,6 +162,8 @@ def main(argv=None):
     (outdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (outdir / "summary.md").write_text(table + "\n", encoding="utf-8")
     print(f"\nsummary written to {outdir / 'summary.md'}")
+    if args.inplace and not SMOKE:
+        update_reference_times(rows, probe_seconds)
     if failed:
         sys.exit(failed)
 

@@ -29,7 +29,7 @@ DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", Path(__file__).resolve().paren
 
 
 class CorpusUnavailable(RuntimeError):
-    """Raised when the corpus is neither cached, mirrored nor downloadable."""
+    """Raised when the corpus is neither cached, mirrored nor downloadable (see notebook 00)."""
 
 
 @dataclass

@@ -13,7 +13,7 @@ def pick_device(preferred=None, verbose=True):
     """Choose cuda, then mps (Apple GPU), then cpu, and say why.
 
     Override with the argument or the COURSE_DEVICE environment variable (e.g. COURSE_DEVICE=cpu).
-    Used in every training notebook (plumbing, not taught).
+    Used from notebook 00 on, in every training notebook (plumbing, not taught).
     """
     say = print if verbose else (lambda *a, **k: None)
     preferred = preferred or os.environ.get("COURSE_DEVICE") or None
@@ -83,3 +83,12 @@ def choose_threads(threads=None, verbose=True):
         f"{many * 1000:.0f} ms; set COURSE_THREADS to override)"
     )
     return threads
+
+
+def speed_probe():
+    """Seconds for a fixed small training-like workload at the current thread count.
+
+    Notebook 00 compares it with the same probe on the course's reference machine to predict how
+    long each notebook will take here (plumbing, not taught).
+    """
+    return _probe(torch.get_num_threads())

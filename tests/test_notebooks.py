@@ -37,6 +37,8 @@ def test_notebook_has_goals_exercises_and_checked_cells(path):
     assert "goals" in text, f"{path.name} should state its goals at the top"
     if path.name[:2] != "00":
         assert "exercise" in text, f"{path.name} should end with exercises"
+    if path.name[:2] == "00":
+        return  # the setup notebook checks this machine: nothing in it is the same everywhere
     assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
         f"{path.name} has no output-checked cell: tag its deterministic cells `nbval-check-output`"
     )
