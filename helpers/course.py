@@ -3,6 +3,7 @@
     python -m helpers.course                 # every notebook, executed copies in build/course/
     python -m helpers.course 03 05           # only notebooks whose names start with 03 or 05
     python -m helpers.course --inplace       # overwrite the notebooks' stored outputs (maintainers)
+    python -m helpers.course --readme        # rewrite README's course map from course_times.json
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
 to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
@@ -99,13 +100,14 @@ def run_notebook(path, out_path, timeout=3600):
         os.remove(record_file)
 
 
+def format_figures(figures):
+    return ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()) or "-"
+
+
 def format_table(rows):
     lines = ["| notebook | seconds | key figures |", "|---|---:|---|"]
     for row in rows:
-        figures = ", ".join(
-            f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in row["figures"].items()
-        )
-        lines.append(f"| {row['notebook']} | {row['seconds']:.0f} | {figures or '-'} |")
+        lines.append(f"| {row['notebook']} | {row['seconds']:.0f} | {format_figures(row['figures'])} |")
     return "\n".join(lines)
 
 
@@ -125,12 +127,57 @@ def update_reference_times(rows, probe_seconds):
     print(f"reference timings updated in {TIMES_FILE}")
 
 
+MAP_START, MAP_END = "<!-- course-map:start -->", "<!-- course-map:end -->"
+
+
+def notebook_title(path):
+    """The text after the '·' in a notebook's first heading, e.g. 'The bigram model: ...'."""
+    import nbformat
+
+    first = nbformat.read(path, as_version=4).cells[0].source.splitlines()[0]
+    return first.split("·", 1)[-1].strip(" #")
+
+
+def render_course_map():
+    """The README's course map: every notebook, what it builds, measured time and key figures."""
+    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
+    measured = reference.get("notebooks", {})
+    lines = [
+        f"Measured by `make course` on the reference machine ({reference.get('machine', 'not yet measured')}).",
+        "",
+        "| notebook | what you build | CPU time | key figures |",
+        "|---|---|---:|---|",
+    ]
+    for path in course_notebooks():
+        row = measured.get(path.stem)
+        seconds = f"{row['seconds']:.0f} s" if row else "not measured"
+        figures = format_figures(row["figures"]) if row else "-"
+        lines.append(f"| [{path.stem}](notebooks/{path.name}) | {notebook_title(path)} | {seconds} | {figures} |")
+    return "\n".join(lines)
+
+
+def update_readme():
+    """Rewrite the course map in README.md from notebooks/course_times.json."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if MAP_START not in text or MAP_END not in text:
+        sys.exit(f"README.md has no {MAP_START} ... {MAP_END} block to update.")
+    head, rest = text.split(MAP_START, 1)
+    _, tail = rest.split(MAP_END, 1)
+    readme.write_text(f"{head}{MAP_START}\n{render_course_map()}\n{MAP_END}{tail}", encoding="utf-8")
+    print("README.md course map updated")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
     parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
     parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
+    parser.add_argument("--readme", action="store_true", help="only rewrite README's course map")
     args = parser.parse_args(argv)
+    if args.readme:
+        update_readme()
+        return
 
     paths = course_notebooks(args.only)
     if not paths:
@@ -164,6 +211,7 @@ def main(argv=None):
     print(f"\nsummary written to {outdir / 'summary.md'}")
     if args.inplace and not SMOKE:
         update_reference_times(rows, probe_seconds)
+        update_readme()
     if failed:
         sys.exit(failed)
 

@@ -1,0 +1,32 @@
+# Every target bootstraps .venv when it is missing, so a fresh clone needs only `make course` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# TORCH_SPEC lets CI pin an exact CPU build (torch==2.13.0); learners get any torch >= 2.3.
+TORCH_SPEC ?=
+
+.PHONY: setup lab course test lint clean-venv
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(if $(TORCH_SPEC),$(PY) -m pip install "$(TORCH_SPEC)")
+	$(PY) -m pip install -e ".[test]"
+
+setup: $(PY)  ## create .venv and install the course and its test tools
+
+lab: $(PY)  ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+course: $(PY)  ## run every notebook headless (copies in build/course/) and print the summary table
+	$(PY) -m helpers.course
+
+test: $(PY)  ## unit tests, notebook<->helpers sync test, nbval over every notebook (smoke mode)
+	$(PY) -m pytest
+
+lint: $(PY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,124 @@
+"""Corpus fetching: mirror, download (from a local HTTP server), checksums, offline fallback."""
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers import data as D
+
+
+
+@pytest.fixture(scope="module")
+def real_corpus(tmp_path_factory):
+    """A verified copy of tinyshakespeare: from the cache, the CI mirror, or a download."""
+    path = D.fetch_corpus(verbose=False)
+    return path.read_bytes()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Serve tmp_path/www over HTTP on loopback; yields the base URL."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def leftovers(directory):
+    return sorted(p.name for p in Path(directory).iterdir() if p.name.endswith(".part"))
+
+
+def test_mirror_is_used_and_verified(tmp_path, real_corpus):
+    mirror = tmp_path / "usb"
+    mirror.mkdir()
+    (mirror / "input.txt").write_bytes(real_corpus)
+    cache = tmp_path / "cache"
+    path = D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False)
+    assert path == cache / D.CORPUS_FILE
+    assert D.sha256_of(path) == D.CORPUS_SHA256
+
+
+def test_download_from_server(tmp_path, server, real_corpus):
+    root, base = server
+    (root / "input.txt").write_bytes(real_corpus)
+    cache = tmp_path / "cache"
+    path = D.fetch_corpus(cache_dir=cache, mirror="", url=f"{base}/input.txt", verbose=False)
+    assert path.read_bytes() == real_corpus
+    assert leftovers(cache) == []
+
+
+def test_truncated_download_is_refused_and_not_cached(tmp_path, server, real_corpus):
+    root, base = server
+    (root / "input.txt").write_bytes(real_corpus[:500_000])
+    cache = tmp_path / "cache"
+    with pytest.raises(D.CorpusUnavailable, match="corrupt or incomplete"):
+        D.fetch_corpus(cache_dir=cache, mirror="", url=f"{base}/input.txt", verbose=False)
+    assert not (cache / D.CORPUS_FILE).exists()
+    assert leftovers(cache) == []
+
+
+def test_corrupt_cache_is_moved_aside_and_fetched_again(tmp_path, real_corpus):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / D.CORPUS_FILE).write_bytes(real_corpus[:-1] + b"X")
+    mirror = tmp_path / "usb"
+    mirror.mkdir()
+    (mirror / D.CORPUS_FILE).write_bytes(real_corpus)
+    path = D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False)
+    assert D.sha256_of(path) == D.CORPUS_SHA256
+    kept = cache / (D.CORPUS_FILE + ".corrupt")
+    assert kept.read_bytes().endswith(b"X"), "the damaged file is kept aside, not silently deleted"
+
+
+def test_bad_mirror_copy_is_not_cached(tmp_path):
+    mirror = tmp_path / "usb"
+    mirror.mkdir()
+    (mirror / D.CORPUS_FILE).write_text("not shakespeare", encoding="utf-8")
+    cache = tmp_path / "cache"
+    with pytest.raises(D.CorpusUnavailable) as info:
+        D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", timeout=2, verbose=False)
+    assert "does not match the expected sha256" in str(info.value)
+    assert not (cache / D.CORPUS_FILE).exists() and leftovers(cache) == []
+
+
+def test_offline_message_says_what_to_do(tmp_path):
+    cache = tmp_path / "cache"
+    with pytest.raises(D.CorpusUnavailable) as info:
+        D.fetch_corpus(cache_dir=cache, mirror="", url="http://127.0.0.1:9/none", timeout=2, verbose=False)
+    message = str(info.value)
+    assert D.CORPUS_SHA256 in message
+    assert str(cache / D.CORPUS_FILE) in message
+    assert "COURSE_DATA_MIRROR" in message
+
+
+def test_offline_falls_back_to_a_labelled_corpus(tmp_path, capsys):
+    corpus = D.load_corpus(cache_dir=tmp_path / "cache", mirror="", url="http://127.0.0.1:9/none", timeout=2)
+    assert not corpus.is_tinyshakespeare
+    assert corpus.name == D.OFFLINE_NAME
+    assert len(corpus.text) > 100_000
+    assert "OFFLINE: training on pydoc_data" in capsys.readouterr().out
+
+
+def test_offline_fallback_can_be_refused(tmp_path):
+    with pytest.raises(D.CorpusUnavailable):
+        D.load_corpus(
+            allow_offline=False, cache_dir=tmp_path / "c", mirror="", url="http://127.0.0.1:9/none", timeout=2
+        )
+
+
+def test_text_is_read_without_translating_line_endings(tmp_path, real_corpus):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / D.CORPUS_FILE).write_bytes(real_corpus)
+    corpus = D.load_corpus(cache_dir=cache, mirror="", url="http://127.0.0.1:9/none")
+    assert corpus.is_tinyshakespeare
+    assert len(corpus.text) == D.CORPUS_BYTES and len(set(corpus.text)) == 65
