@@ -7,7 +7,7 @@
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
 to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
-their key figures with `record(...)`; the table at the end lists them with the run time.
+their key figures with `helpers.record(...)`; the table at the end lists them with the run time.
 """
 
 import argparse
@@ -18,25 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from helpers.report import RECORD_FILE_VARIABLE
 from helpers.settings import SMOKE
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TIMES_FILE = NOTEBOOKS / "course_times.json"  # written by a normal-length `--inplace` run
-
-
-def record(**figures):
-    """Print a notebook's key figures and, under `make course`, hand them to the summary table.
-
-    Used at the end of every notebook from notebook 00 on (plumbing, not taught).
-    """
-    for key, value in figures.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else value
-        print(f"measured: {key} = {shown}")
-    target = os.environ.get("COURSE_RECORD_FILE")
-    if target:
-        with open(target, "a", encoding="utf-8") as f:
-            f.write(json.dumps(figures) + "\n")
 
 
 def predict_run_times():
@@ -78,7 +65,7 @@ def run_notebook(path, out_path, timeout=3600):
     nb = nbformat.read(path, as_version=4)
     fd, record_file = tempfile.mkstemp(suffix=".jsonl")
     os.close(fd)
-    os.environ["COURSE_RECORD_FILE"] = record_file  # the kernel inherits it
+    os.environ[RECORD_FILE_VARIABLE] = record_file  # the kernel inherits it
     try:
         client = NotebookClient(
             nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
@@ -96,7 +83,7 @@ def run_notebook(path, out_path, timeout=3600):
                 figures.update(json.loads(line))
         return seconds, figures
     finally:
-        os.environ.pop("COURSE_RECORD_FILE", None)
+        os.environ.pop(RECORD_FILE_VARIABLE, None)
         os.remove(record_file)
 
 

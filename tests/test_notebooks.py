@@ -42,3 +42,13 @@ def test_notebook_has_goals_exercises_and_checked_cells(path):
     assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
         f"{path.name} has no output-checked cell: tag its deterministic cells `nbval-check-output`"
     )
+
+
+def test_readme_course_map_matches_the_measured_times():
+    from helpers.course import MAP_END, MAP_START, render_course_map
+
+    readme = (NOTEBOOKS[0].parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split(MAP_START, 1)[1].split(MAP_END, 1)[0].strip()
+    assert block == render_course_map(), (
+        "README.md's course map is out of date: run `.venv/bin/python -m helpers.course --readme`"
+    )
