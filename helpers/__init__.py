@@ -8,10 +8,10 @@ from helpers.attention import Head, MultiHeadAttention
 from helpers.batching import get_batch, train_val_split
 from helpers.bigram import BigramLanguageModel, generate
 from helpers.blocks import Block, FeedForward
-from helpers.course import record
 from helpers.data import Corpus, CorpusUnavailable, fetch_corpus, load_corpus
 from helpers.device import choose_threads, pick_device
 from helpers.plotting import LiveLossPlot, plot_losses
+from helpers.report import record
 from helpers.settings import SMOKE
 from helpers.tokenizer import CharTokenizer
 from helpers.training import estimate_loss, train
