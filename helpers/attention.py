@@ -13,6 +13,11 @@ class Head(nn.Module):
 
     def __init__(self, n_embd, head_size, context_length, dropout=0.0):
         super().__init__()
+        if min(n_embd, head_size, context_length) <= 0:
+            raise ValueError(
+                f"n_embd, head_size and context_length must be positive, got {n_embd}, "
+                f"{head_size} and {context_length}."
+            )
         self.key = nn.Linear(n_embd, head_size, bias=False)
         self.query = nn.Linear(n_embd, head_size, bias=False)
         self.value = nn.Linear(n_embd, head_size, bias=False)
@@ -48,7 +53,9 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, n_embd, num_heads, head_size, context_length, dropout=0.0):
         super().__init__()
         if num_heads <= 0 or head_size <= 0:
-            raise ValueError(f"num_heads and head_size must be positive, got {num_heads} and {head_size}.")
+            raise ValueError(
+                f"num_heads and head_size must be positive, got {num_heads} and {head_size}."
+            )
         self.heads = nn.ModuleList(
             [Head(n_embd, head_size, context_length, dropout) for _ in range(num_heads)]
         )
@@ -58,3 +65,17 @@ class MultiHeadAttention(nn.Module):
     def forward(self, x):
         out = torch.cat([h(x) for h in self.heads], dim=-1)  # (B, T, num_heads * head_size)
         return self.dropout(self.proj(out))
+
+
+@torch.no_grad()
+def attention_weights(head, x):
+    """The (B, T, T) weights that `head` uses on input x: row t shows how much position t reads
+    from each position. The same steps as Head.forward, stopped before the values (no dropout).
+
+    Taught in notebook 05.
+    """
+    T = x.shape[1]
+    q, k = head.query(x), head.key(x)
+    wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
+    wei = wei.masked_fill(head.tril[:T, :T] == 0, float("-inf"))
+    return F.softmax(wei, dim=-1)

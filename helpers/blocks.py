@@ -44,8 +44,10 @@ class Block(nn.Module):
                 f"n_embd // n_head channels. Pick e.g. n_head={next(h for h in range(n_head, 0, -1) if n_embd % h == 0)}."
             )
         head_size = n_embd // n_head
-        self.sa = attention if attention is not None else MultiHeadAttention(
-            n_embd, n_head, head_size, context_length, dropout
+        self.sa = (
+            attention
+            if attention is not None
+            else MultiHeadAttention(n_embd, n_head, head_size, context_length, dropout)
         )
         self.ffwd = FeedForward(n_embd, dropout)
         self.ln1 = nn.LayerNorm(n_embd)
