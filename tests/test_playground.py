@@ -1,0 +1,97 @@
+"""The playground's functions behind the widgets: bad input and real behaviour on a tiny GPT."""
+
+import pytest
+import torch
+
+from helpers import CharTokenizer
+from helpers.model import GPT, GPTConfig
+from helpers.playground import attention_maps, newest_checkpoint, next_char_probs, prompt_ids, sample_text
+
+TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    tokenizer = CharTokenizer.from_text(TEXT)
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=tokenizer.vocab_size, context_length=16, n_embd=32, n_head=4, n_layer=2, dropout=0.0)
+    return GPT(config).eval(), tokenizer
+
+
+def test_prompt_ids_drop_unknown_characters_and_say_which():
+    tokenizer = CharTokenizer.from_text(TEXT)  # no lowercase "m" in TEXT
+    ids, dropped = prompt_ids(tokenizer, "Röméo")
+    assert tokenizer.decode(ids) == "Ro"
+    assert dropped == ["m", "é", "ö"]
+
+
+def test_empty_prompt_starts_from_the_newline(tiny):
+    model, tokenizer = tiny
+    assert prompt_ids(tokenizer, "") == ([0], [])
+    text, note = sample_text(model, tokenizer, "", length=5)
+    assert text.startswith("\n") and len(text) == 6
+    assert "Empty prompt" in note
+
+
+def test_unknown_characters_are_reported(tiny):
+    model, tokenizer = tiny
+    text, note = sample_text(model, tokenizer, "ROMEO€", length=3)
+    assert text.startswith("ROMEO") and "'€'" in note
+
+
+def test_temperature_zero_is_greedy_and_repeatable(tiny):
+    model, tokenizer = tiny
+    a, _ = sample_text(model, tokenizer, "ROMEO:", length=20, temperature=0.0, seed=1)
+    b, _ = sample_text(model, tokenizer, "ROMEO:", length=20, temperature=0.0, seed=2)
+    assert a == b
+    probs, _ = next_char_probs(model, tokenizer, "ROMEO:", temperature=0.0)
+    assert probs.max().item() == 1.0 and probs.sum().item() == 1.0
+
+
+def test_top_k_larger_than_the_vocabulary_keeps_everything(tiny):
+    model, tokenizer = tiny
+    a, _ = sample_text(model, tokenizer, "RO", length=30, temperature=1.0, top_k=10_000, seed=3)
+    b, _ = sample_text(model, tokenizer, "RO", length=30, temperature=1.0, top_k=None, seed=3)
+    assert a == b
+
+
+def test_temperature_sharpens_and_flattens(tiny):
+    model, tokenizer = tiny
+    cold, _ = next_char_probs(model, tokenizer, "ROMEO", temperature=0.5)
+    warm, _ = next_char_probs(model, tokenizer, "ROMEO", temperature=2.0)
+    assert cold.max() > warm.max()
+    assert torch.allclose(cold.sum(), torch.tensor(1.0)) and torch.allclose(warm.sum(), torch.tensor(1.0))
+
+
+def test_attention_maps_are_causal_distributions(tiny):
+    model, tokenizer = tiny
+    weights, used = attention_maps(model, tokenizer, TEXT)  # longer than the context: cropped
+    assert used == TEXT[-16:]
+    assert weights.shape == (2, 4, 16, 16)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 4, 16))
+    assert torch.all(weights.triu(diagonal=1) == 0), "no position may attend to the future"
+
+
+def test_attention_maps_reproduce_the_layer_output(tiny):
+    """The recomputed weights, applied to the values, give exactly what the fused layer computed."""
+    model, tokenizer = tiny
+    weights, used = attention_maps(model, tokenizer, "ROMEO: But")
+    idx = torch.tensor([tokenizer.encode(used)])
+    x = model.token_embedding_table(idx) + model.position_embedding_table(torch.arange(idx.shape[1]))
+    block = model.blocks[0]
+    h = block.ln1(x)
+    C = h.shape[-1]
+    v = block.sa.c_attn(h).split(C, dim=2)[2].view(1, -1, 4, C // 4).transpose(1, 2)
+    y = (weights[0].unsqueeze(0) @ v).transpose(1, 2).reshape(1, -1, C)
+    torch.testing.assert_close(block.sa.proj(y), block.sa(h), atol=1e-5, rtol=1e-4)
+
+
+def test_newest_checkpoint(tmp_path):
+    import os
+
+    assert newest_checkpoint(tmp_path / "missing") is None
+    old, new = tmp_path / "a.pt", tmp_path / "b.pt"
+    old.write_bytes(b"x")
+    new.write_bytes(b"x")
+    os.utime(old, (1, 1))
+    assert newest_checkpoint(tmp_path) == new
