@@ -4,6 +4,7 @@
     python -m helpers.course 03 05           # only notebooks whose names start with 03 or 05
     python -m helpers.course --inplace       # overwrite the notebooks' stored outputs (maintainers)
     python -m helpers.course --readme        # rewrite README's course map from course_times.json
+    python -m helpers.course --solutions --inplace   # store the solution notebooks' outputs
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
 to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
@@ -50,8 +51,9 @@ def predict_run_times():
     return predicted
 
 
-def course_notebooks(prefixes=()):
-    paths = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def course_notebooks(prefixes=(), solutions=False):
+    folder = NOTEBOOKS / "solutions" if solutions else NOTEBOOKS
+    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if prefixes:
         paths = [p for p in paths if any(p.name.startswith(x) for x in prefixes)]
     return paths
@@ -161,12 +163,13 @@ def main(argv=None):
     parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
     parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
     parser.add_argument("--readme", action="store_true", help="only rewrite README's course map")
+    parser.add_argument("--solutions", action="store_true", help="run notebooks/solutions/ instead")
     args = parser.parse_args(argv)
     if args.readme:
         update_readme()
         return
 
-    paths = course_notebooks(args.only)
+    paths = course_notebooks(args.only, solutions=args.solutions)
     if not paths:
         sys.exit(f"No notebook in {NOTEBOOKS} matches {args.only}.")
     outdir = Path(args.outdir)
@@ -196,7 +199,7 @@ def main(argv=None):
     (outdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (outdir / "summary.md").write_text(table + "\n", encoding="utf-8")
     print(f"\nsummary written to {outdir / 'summary.md'}")
-    if args.inplace and not SMOKE:
+    if args.inplace and not SMOKE and not args.solutions:
         update_reference_times(rows, probe_seconds)
         update_readme()
     if failed:
