@@ -226,7 +226,7 @@ def temperature_figure(model, tokenizer, prompt, temperatures=(0.5, 1.0, 2.0), k
     """
     fig = Figure(figsize=(4 * len(temperatures), 3), dpi=90)
     axes = fig.subplots(1, len(temperatures), sharey=True)
-    for ax, t in zip(axes, temperatures):
+    for ax, t in zip(axes, temperatures, strict=True):
         probs, _ = next_char_probs(model, tokenizer, prompt, t)
         top = torch.topk(probs, k)
         ax.bar(range(k), top.values.tolist())
