@@ -10,7 +10,6 @@ import pytest
 from helpers import data as D
 
 
-
 @pytest.fixture(scope="module")
 def real_corpus(tmp_path_factory):
     """A verified copy of tinyshakespeare: from the cache, the CI mirror, or a download."""

@@ -1,8 +1,9 @@
 """pyproject.toml and environment.yml must install the same set of packages."""
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 

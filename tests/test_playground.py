@@ -5,7 +5,13 @@ import torch
 
 from helpers import CharTokenizer
 from helpers.model import GPT, GPTConfig
-from helpers.playground import attention_maps, newest_checkpoint, next_char_probs, prompt_ids, sample_text
+from helpers.playground import (
+    attention_maps,
+    newest_checkpoint,
+    next_char_probs,
+    prompt_ids,
+    sample_text,
+)
 
 TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
 
