@@ -3,7 +3,7 @@
     python -m helpers.course                 # every notebook, executed copies in build/course/
     python -m helpers.course 03 05           # only notebooks whose names start with 03 or 05
     python -m helpers.course --inplace       # overwrite the notebooks' stored outputs (maintainers)
-    python -m helpers.course --readme        # rewrite README's course map from course_times.json
+    python -m helpers.course --readme        # rewrite README's map + WORKSHOP's times from course_times.json
     python -m helpers.course --solutions --inplace   # store the solution notebooks' outputs
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
@@ -145,16 +145,42 @@ def render_course_map():
     return "\n".join(lines)
 
 
+TIMES_START, TIMES_END = "<!-- workshop-times:start -->", "<!-- workshop-times:end -->"
+
+
+def render_workshop_times():
+    """WORKSHOP.md's table: minutes per notebook on the reference CPU, from course_times.json."""
+    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
+    measured = reference.get("notebooks", {})
+    lines = [
+        f"Run times measured by `make course` on {reference.get('machine', 'the reference machine')}.",
+        "",
+        "| notebook | run all cells (CPU) |",
+        "|---|---:|",
+    ]
+    total = 0.0
+    for path in course_notebooks():
+        row = measured.get(path.stem)
+        total += row["seconds"] if row else 0.0
+        lines.append(f"| {path.stem} | {row['seconds'] / 60:.1f} min |" if row else f"| {path.stem} | not measured |")
+    lines.append(f"| **all notebooks** | **{total / 60:.1f} min** |")
+    return "\n".join(lines)
+
+
+def _replace_block(path, start, end, body):
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        sys.exit(f"{path.name} has no {start} ... {end} block to update.")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
 def update_readme():
-    """Rewrite the course map in README.md from notebooks/course_times.json."""
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    if MAP_START not in text or MAP_END not in text:
-        sys.exit(f"README.md has no {MAP_START} ... {MAP_END} block to update.")
-    head, rest = text.split(MAP_START, 1)
-    _, tail = rest.split(MAP_END, 1)
-    readme.write_text(f"{head}{MAP_START}\n{render_course_map()}\n{MAP_END}{tail}", encoding="utf-8")
-    print("README.md course map updated")
+    """Rewrite README.md's course map and WORKSHOP.md's timings from notebooks/course_times.json."""
+    _replace_block(ROOT / "README.md", MAP_START, MAP_END, render_course_map())
+    _replace_block(ROOT / "WORKSHOP.md", TIMES_START, TIMES_END, render_workshop_times())
+    print("README.md course map and WORKSHOP.md timings updated")
 
 
 def main(argv=None):
@@ -162,7 +188,7 @@ def main(argv=None):
     parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
     parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
     parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
-    parser.add_argument("--readme", action="store_true", help="only rewrite README's course map")
+    parser.add_argument("--readme", action="store_true", help="only rewrite README's course map and WORKSHOP.md's timings")
     parser.add_argument("--solutions", action="store_true", help="run notebooks/solutions/ instead")
     args = parser.parse_args(argv)
     if args.readme:

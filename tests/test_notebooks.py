@@ -46,14 +46,17 @@ def test_notebook_has_goals_exercises_and_checked_cells(path):
     )
 
 
-def test_readme_course_map_matches_the_measured_times():
-    from helpers.course import MAP_END, MAP_START, render_course_map
+@pytest.mark.parametrize("document", ["README.md", "WORKSHOP.md"])
+def test_documented_times_match_the_measured_times(document):
+    from helpers import course
 
-    readme = (NOTEBOOKS[0].parent.parent / "README.md").read_text(encoding="utf-8")
-    block = readme.split(MAP_START, 1)[1].split(MAP_END, 1)[0].strip()
-    assert block == render_course_map(), (
-        "README.md's course map is out of date: run `.venv/bin/python -m helpers.course --readme`"
-    )
+    start, end, render = {
+        "README.md": (course.MAP_START, course.MAP_END, course.render_course_map),
+        "WORKSHOP.md": (course.TIMES_START, course.TIMES_END, course.render_workshop_times),
+    }[document]
+    text = (NOTEBOOK_DIR.parent / document).read_text(encoding="utf-8")
+    block = text.split(start, 1)[1].split(end, 1)[0].strip()
+    assert block == render(), f"{document} is out of date: run `.venv/bin/python -m helpers.course --readme`"
 
 
 def test_every_notebook_with_checked_exercises_has_a_solution():
