@@ -143,3 +143,198 @@ def check_sample_bigram(sample_bigram):
     if ok and ok2 and list(a) != list(b):
         problems.append(("the same ids for the same generator seed", "different ids: use the generator"))
     return _report(name, problems, "draw each id with torch.multinomial(probs[last], 1, generator=generator)")
+
+
+# --- notebooks 04-07: attention and blocks --------------------------------------------------------
+
+
+def _same(a, b):
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-5, rtol=1e-4)
+
+
+def check_causal_average(causal_average):
+    """Exercise of notebook 04: out[b, t] = mean of x[b, :t+1], for x of shape (B, T, C)."""
+    name = "causal_average"
+    x = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(0))
+    ok, got = _run(name, causal_average, x.clone())
+    if not ok:
+        return False
+    expected = torch.cumsum(x, dim=1) / torch.arange(1, 7).view(1, 6, 1)
+    if not isinstance(got, torch.Tensor) or got.shape != x.shape:
+        return _report(name, [(f"a tensor of shape {tuple(x.shape)}", getattr(got, "shape", got))])
+    problems = []
+    if not _same(got, expected):
+        if torch.allclose(got, x.mean(1, keepdim=True).expand_as(x), atol=1e-5):
+            problems.append(("each position averages only itself and the past", "the average over all positions (the future leaks in)"))
+        else:
+            problems.append((f"out[0, :, 0] = {[round(v, 3) for v in expected[0, :, 0].tolist()]}", [round(v, 3) for v in got[0, :, 0].tolist()]))
+    return _report(name, problems, "wei = torch.tril(torch.ones(T, T)); wei = wei / wei.sum(1, keepdim=True); wei @ x")
+
+
+def _causality_problem(module, x):
+    """None if changing the last position leaves every earlier output unchanged."""
+    with torch.no_grad():
+        before = module(x)
+        changed = x.clone()
+        changed[:, -1] += 1.0
+        after = module(changed)
+    if not torch.allclose(before[:, :-1], after[:, :-1], atol=1e-6):
+        return ("earlier positions unaffected by a change to the last one", "they changed: the future leaks in (is the mask applied?)")
+    return None
+
+
+def check_head(MyHead):
+    """Exercise of notebook 05: a Head written from memory, same attribute names as the lecture."""
+    from helpers.attention import Head
+
+    name = "Head"
+    torch.manual_seed(0)
+    ok, mine = _run(name, MyHead, 16, 8, 8)  # n_embd, head_size, context_length
+    if not ok:
+        return False
+    x = torch.randn(2, 8, 16)
+    ok, out = _run(name, lambda: mine(x))
+    if not ok:
+        return False
+    problems = []
+    if getattr(out, "shape", None) != (2, 8, 8):
+        return _report(name, [("output shape (2, 8, 8) = (B, T, head_size)", getattr(out, "shape", out))])
+    reference = Head(16, 8, 8)
+    try:
+        for part in ("key", "query", "value"):
+            getattr(mine, part).weight.data.copy_(getattr(reference, part).weight.data)
+    except AttributeError as error:
+        return _report(name, [("linear layers named key, query and value (bias=False)", str(error))])
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    with torch.no_grad():
+        expected, got = reference(x), mine(x)
+    if not causal and not _same(got, expected):
+        unscaled = torch.softmax((mine.query(x) @ mine.key(x).transpose(-2, -1)).masked_fill(torch.ones(8, 8).tril() == 0, float("-inf")), -1) @ mine.value(x)
+        if _same(got, unscaled.detach()):
+            problems.append(("scores scaled by head_size ** -0.5", "unscaled scores"))
+        else:
+            problems.append(("the same output as helpers.Head with the same weights", "a different output"))
+    return _report(name, problems, "wei = q @ k.transpose(-2, -1) * head_size ** -0.5, masked_fill with tril, softmax, @ v")
+
+
+def check_multi_head(MyMultiHeadAttention):
+    """Exercise of notebook 06: MultiHeadAttention(n_embd, num_heads, head_size, context_length)."""
+    from helpers.attention import MultiHeadAttention
+
+    name = "MultiHeadAttention"
+    torch.manual_seed(0)
+    ok, mine = _run(name, MyMultiHeadAttention, 16, 4, 4, 8)
+    if not ok:
+        return False
+    x = torch.randn(2, 8, 16)
+    ok, out = _run(name, lambda: mine(x))
+    if not ok:
+        return False
+    if getattr(out, "shape", None) != (2, 8, 16):
+        hint = "concatenate the heads on the last dimension, then project with a Linear(num_heads * head_size, n_embd)"
+        return _report(name, [("output shape (2, 8, 16) = (B, T, n_embd)", getattr(out, "shape", out))], hint)
+    reference = MultiHeadAttention(16, 4, 4, 8)
+    problems = []
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        problems.append(("parameters named like the lecture's: heads.N.key/query/value, proj", str(error).splitlines()[0]))
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    if not problems:
+        with torch.no_grad():
+            if not _same(mine(x), reference(x)):
+                problems.append(("the same output as helpers.MultiHeadAttention with the same weights", "a different output"))
+    return _report(name, problems, "nn.ModuleList of Heads, torch.cat([h(x) for h in self.heads], dim=-1), then self.proj")
+
+
+def check_block(MyBlock):
+    """Exercise of notebook 07: a pre-LayerNorm Block(n_embd, n_head, context_length) with residuals."""
+    from helpers.blocks import Block
+
+    name = "Block"
+    torch.manual_seed(0)
+    ok, mine = _run(name, MyBlock, 16, 4, 8)
+    if not ok:
+        return False
+    x = torch.randn(2, 8, 16)
+    ok, out = _run(name, lambda: mine(x))
+    if not ok:
+        return False
+    if getattr(out, "shape", None) != (2, 8, 16):
+        return _report(name, [("output shape (2, 8, 16), the same as the input", getattr(out, "shape", out))])
+    reference = Block(16, 4, 8)
+    problems = []
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        problems.append(("parameters named like the lecture's: sa, ffwd, ln1, ln2", str(error).splitlines()[0]))
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    if not problems:
+        with torch.no_grad():
+            got, expected = mine(x), reference(x)
+            post_ln = reference.ln2(reference.ffwd(reference.ln1(x + reference.sa(x))) + reference.ln1(x + reference.sa(x)))
+            no_residual = reference.ffwd(reference.ln2(reference.sa(reference.ln1(x))))
+        if _same(got, no_residual):
+            problems.append(("x = x + self.sa(self.ln1(x)); x = x + self.ffwd(self.ln2(x))", "no residual connections"))
+        elif _same(got, post_ln):
+            problems.append(("LayerNorm before each sub-layer (pre-LN)", "LayerNorm after the residual sum (post-LN, as in the 2017 paper)"))
+        elif not _same(got, expected):
+            problems.append(("the same output as helpers.Block with the same weights", "a different output"))
+    return _report(name, problems, "pre-LN: normalise the input of each sub-layer, add the sub-layer's output to x")
+
+
+# --- notebooks 08-09: the full model ---------------------------------------------------------------
+
+
+def check_sample_next(my_sample_next):
+    """Exercise of notebook 08: my_sample_next(logits, temperature, top_k) -> ids of shape (B, 1)."""
+    name = "sample_next"
+    logits = torch.tensor([[1.0, 3.0, 2.0, 0.5], [0.0, 0.0, 5.0, 1.0]])
+    problems = []
+    try:
+        got = my_sample_next(logits, 0.0, None)
+    except NotImplementedError:
+        return _run(name, my_sample_next, logits, 0.0, None)[0]
+    except Exception as error:  # typically dividing by a temperature of 0
+        got = f"{type(error).__name__}: {error}"
+    if not isinstance(got, torch.Tensor) or got.shape != (2, 1) or got.flatten().tolist() != [1, 2]:
+        problems.append(("temperature 0: the likeliest ids [[1], [2]] (greedy, no division by zero)", got))
+    torch.manual_seed(0)
+    draws = []
+    for _ in range(200):
+        ok, ids = _run(name, my_sample_next, logits, 1.0, 2)
+        if not ok:
+            return False
+        draws.append(ids)
+    drawn = torch.cat(draws, dim=1)
+    if not set(drawn[0].tolist()) <= {1, 2}:
+        problems.append(("top_k=2 keeps only ids {1, 2} in row 0", sorted(set(drawn[0].tolist()))))
+    if len(set(drawn[0].tolist())) < 2:
+        problems.append(("both of the top 2 ids drawn sometimes at temperature 1", sorted(set(drawn[0].tolist()))))
+    ok, big = _run(name, my_sample_next, logits, 1.0, 100)
+    if ok and (not isinstance(big, torch.Tensor) or big.shape != (2, 1)):
+        problems.append(("top_k larger than the vocabulary: clamp it, ids of shape (2, 1)", getattr(big, "shape", big)))
+    return _report(name, problems, "if temperature == 0: argmax; else logits / temperature, torch.topk(..., min(top_k, V)), softmax, multinomial")
+
+
+def check_most_likely_next(most_likely_next, model, tokenizer):
+    """Exercise of notebook 09: the single most likely next character after a prompt."""
+    from helpers.playground import next_char_probs
+
+    name = "most_likely_next"
+    problems = []
+    for prompt in ("ROMEO", "To be or not to b", "First Citizen:\n"):
+        ok, got = _run(name, most_likely_next, model, tokenizer, prompt)
+        if not ok:
+            return False
+        probs, _ = next_char_probs(model, tokenizer, prompt)
+        expected = tokenizer.itos[int(probs.argmax())]
+        if got != expected:
+            problems.append((f"{expected!r} after {prompt!r}", got))
+    return _report(name, problems, "logits, _ = model(idx); take logits[0, -1].argmax() and decode it")

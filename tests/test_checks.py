@@ -90,3 +90,113 @@ def test_sample_bigram(capsys):
     assert not C.check_sample_bigram(ignores_generator)
     assert "use the generator" in capsys.readouterr().out
     assert not C.check_sample_bigram(lambda probs, start, n, g: right(probs, start, n, g)[1:])
+
+
+# --- notebooks 04-09 ------------------------------------------------------------------------------
+
+from torch.nn import functional as F  # noqa: E402
+
+from helpers.attention import Head, MultiHeadAttention  # noqa: E402
+from helpers.blocks import Block  # noqa: E402
+
+
+def test_causal_average(capsys):
+    def right(x):
+        T = x.shape[1]
+        wei = torch.tril(torch.ones(T, T))
+        return (wei / wei.sum(1, keepdim=True)) @ x
+
+    assert C.check_causal_average(right)
+    assert not C.check_causal_average(lambda x: x.mean(1, keepdim=True).expand_as(x))
+    assert "the future leaks in" in capsys.readouterr().out
+
+
+class UnscaledHead(Head):
+    def forward(self, x):
+        T = x.shape[1]
+        wei = self.query(x) @ self.key(x).transpose(-2, -1)
+        return F.softmax(wei.masked_fill(self.tril[:T, :T] == 0, float("-inf")), -1) @ self.value(x)
+
+
+class UnmaskedHead(Head):
+    def forward(self, x):
+        wei = self.query(x) @ self.key(x).transpose(-2, -1) * self.key.out_features**-0.5
+        return F.softmax(wei, -1) @ self.value(x)
+
+
+def test_head(capsys):
+    assert C.check_head(Head)
+    assert not C.check_head(UnscaledHead)
+    assert "unscaled scores" in capsys.readouterr().out
+    assert not C.check_head(UnmaskedHead)
+    assert "the future leaks in" in capsys.readouterr().out
+
+
+class NoProjection(MultiHeadAttention):
+    def forward(self, x):
+        return torch.cat([h(x) for h in self.heads], dim=-1)
+
+
+def test_multi_head(capsys):
+    assert C.check_multi_head(MultiHeadAttention)
+    assert not C.check_multi_head(NoProjection)  # forgot the projection: same shape, other output
+    assert "a different output" in capsys.readouterr().out
+
+    class HeadsAveraged(MultiHeadAttention):  # averages heads instead of concatenating them
+        def forward(self, x):
+            return self.proj(torch.stack([h(x) for h in self.heads]).mean(0).repeat(1, 1, 4))
+
+    assert not C.check_multi_head(HeadsAveraged)
+    assert "a different output" in capsys.readouterr().out
+
+
+class NoResidualBlock(Block):
+    def forward(self, x):
+        return self.ffwd(self.ln2(self.sa(self.ln1(x))))
+
+
+class PostLayerNormBlock(Block):
+    def forward(self, x):
+        x = self.ln1(x + self.sa(x))
+        return self.ln2(x + self.ffwd(x))
+
+
+def test_block(capsys):
+    assert C.check_block(Block)
+    assert not C.check_block(NoResidualBlock)
+    assert "no residual connections" in capsys.readouterr().out
+    assert not C.check_block(PostLayerNormBlock)
+    assert "post-LN" in capsys.readouterr().out
+
+
+def test_sample_next(capsys):
+    from helpers.model import sample_next
+
+    assert C.check_sample_next(sample_next)
+    # plausible mistake: forgetting top-k
+    assert not C.check_sample_next(lambda logits, t, k: torch.multinomial(F.softmax(logits / max(t, 1e-6), -1), 1))
+    assert "top_k=2 keeps only ids {1, 2}" in capsys.readouterr().out
+    # plausible mistake: dividing by a temperature of 0
+    assert not C.check_sample_next(lambda logits, t, k: sample_next(logits / t, 1.0, k))
+    assert "temperature 0: the likeliest ids" in capsys.readouterr().out
+
+
+def test_most_likely_next(capsys):
+    from helpers.model import GPT, GPTConfig
+
+    tok = CharTokenizer.from_text("ROMEO To be or not First Citizen:\n")
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2, n_layer=1, dropout=0.0)).eval()
+
+    def right(model, tokenizer, prompt):
+        logits, _ = model(torch.tensor([tokenizer.encode(prompt)]))
+        return tokenizer.itos[int(logits[0, -1].argmax())]
+
+    assert C.check_most_likely_next(right, model, tok)
+    # plausible mistake: reading the prediction at the first position instead of the last
+    def first(model, tokenizer, prompt):
+        logits, _ = model(torch.tensor([tokenizer.encode(prompt)]))
+        return tokenizer.itos[int(logits[0, 0].argmax())]
+
+    assert not C.check_most_likely_next(first, model, tok)
+    assert "after 'ROMEO'" in capsys.readouterr().out
