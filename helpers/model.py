@@ -1,0 +1,241 @@
+"""The full Transformer: GPTConfig, fused CausalSelfAttention and GPT. Taught in notebook 08.
+
+The model is the lecture's final gpt.py, assembled from the pieces of notebooks 05-07: token and
+position embeddings, n_layer `Block`s (notebook 07), a final LayerNorm and a linear head. The one
+new piece is `CausalSelfAttention`: the same maths as notebook 06's `MultiHeadAttention`, with all
+heads computed by one matrix multiply and PyTorch's fused `scaled_dot_product_attention`.
+"""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+from helpers.blocks import Block
+
+
+@dataclass
+class GPTConfig:
+    """The shape of a GPT. The defaults are the lecture's full model (about 10.8M parameters).
+
+    Impossible values are refused here, before any weights are made. Taught in notebook 08.
+    """
+
+    vocab_size: int = 65
+    context_length: int = 256  # the lecture's block_size
+    n_embd: int = 384
+    n_head: int = 6
+    n_layer: int = 6
+    dropout: float = 0.2
+
+    def __post_init__(self):
+        for name in ("vocab_size", "context_length", "n_embd", "n_head", "n_layer"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+        if self.n_embd % self.n_head != 0:
+            fits = [h for h in range(1, self.n_embd + 1) if self.n_embd % h == 0]
+            nearest = min(fits, key=lambda h: abs(h - self.n_head))
+            raise ValueError(
+                f"n_embd={self.n_embd} is not divisible by n_head={self.n_head}: each head gets "
+                f"n_embd // n_head channels. Pick e.g. n_head={nearest}."
+            )
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout is a probability in [0, 1), got {self.dropout!r}.")
+
+
+class CausalSelfAttention(nn.Module):
+    """All heads of notebook 06's MultiHeadAttention at once, with fused attention.
+
+    One linear layer makes the queries, keys and values of every head; the heads become a batch
+    dimension, and F.scaled_dot_product_attention does scale, causal mask, softmax, dropout and
+    the weighted sum in one call. While GPT.generate samples with a KV cache, `self.cache` holds
+    the keys and values of the positions seen so far. Taught in notebook 08.
+    """
+
+    def __init__(self, n_embd, n_head, context_length, dropout=0.0):
+        super().__init__()
+        if n_embd % n_head != 0:
+            raise ValueError(f"n_embd={n_embd} is not divisible by n_head={n_head}.")
+        self.n_head = n_head
+        self.context_length = context_length
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=False)  # q, k, v of all heads, stacked
+        self.proj = nn.Linear(n_embd, n_embd)
+        self.attn_dropout = dropout  # a probability: SDPA drops attention weights itself
+        self.resid_dropout = nn.Dropout(dropout)
+        self.cache = None  # None: no KV cache; []: an empty one; [k, v]: the past's keys and values
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        # (B, T, C) -> (B, n_head, T, head_size): each head becomes one more batch entry
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        past = self.cache[0].shape[2] if self.cache else 0  # positions already in the KV cache
+        if past + T > self.context_length:
+            raise ValueError(
+                f"{past + T} positions, but this attention was built for context_length="
+                f"{self.context_length}. Crop the input to the last {self.context_length} tokens."
+            )
+        if self.cache is not None:
+            if past:  # keys and values of earlier positions: attend over them as well
+                k = torch.cat((self.cache[0], k), dim=2)
+                v = torch.cat((self.cache[1], v), dim=2)
+            self.cache = [k, v]
+        mask = None
+        if past:  # new queries see every cached position and, among themselves, only the past
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+        dropout_p = self.attn_dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal=not past)
+        # (B, n_head, T, head_size) -> (B, T, C): the heads side by side again, as torch.cat did
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.proj(y))
+
+
+@torch.no_grad()
+def copy_heads(mha, attn):
+    """Copy the weights of notebook 06's MultiHeadAttention `mha` into CausalSelfAttention `attn`.
+
+    Head h's query rows become rows h*head_size.. of the q third of c_attn (keys and values
+    likewise), so both modules compute the same function. Returns `attn`. Taught in notebook 08.
+    """
+    heads = list(mha.heads)
+    if len(heads) != attn.n_head or mha.proj.weight.shape != attn.proj.weight.shape:
+        raise ValueError(
+            f"Shapes differ: {len(heads)} heads into {attn.n_head}, projection "
+            f"{tuple(mha.proj.weight.shape)} into {tuple(attn.proj.weight.shape)}."
+        )
+    q = torch.cat([h.query.weight for h in heads])  # (n_embd, n_embd): heads stacked by rows
+    k = torch.cat([h.key.weight for h in heads])
+    v = torch.cat([h.value.weight for h in heads])
+    attn.c_attn.weight.copy_(torch.cat([q, k, v]))
+    attn.proj.load_state_dict(mha.proj.state_dict())
+    return attn
+
+
+def sample_next(logits, temperature=1.0, top_k=None):
+    """Pick the next id for each row of `logits` (B, vocab_size); returns (B, 1).
+
+    temperature below 1 sharpens the distribution, above 1 flattens it, and 0 means greedy (the
+    most likely id, no division by zero). top_k keeps only the k likeliest ids; a k larger than
+    the vocabulary keeps them all. Taught in notebook 08.
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature must be 0 (greedy) or positive, got {temperature}.")
+    if top_k is not None and top_k < 1:
+        raise ValueError(f"top_k must be at least 1 (or None for no limit), got {top_k}.")
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)
+    logits = logits / temperature
+    if top_k is not None:
+        kth_best = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
+        logits = logits.masked_fill(logits < kth_best, float("-inf"))
+    probs = F.softmax(logits, dim=-1)
+    return torch.multinomial(probs, num_samples=1)
+
+
+class GPT(nn.Module):
+    """The lecture's full model: embeddings, n_layer Blocks with fused attention, LayerNorm, head.
+
+    Taught in notebook 08.
+    """
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        c = config
+        self.token_embedding_table = nn.Embedding(c.vocab_size, c.n_embd)
+        self.position_embedding_table = nn.Embedding(c.context_length, c.n_embd)
+        # notebook 07's Block, with the fused attention in place of the per-head loop
+        self.blocks = nn.Sequential(
+            *[
+                Block(
+                    c.n_embd,
+                    c.n_head,
+                    c.context_length,
+                    c.dropout,
+                    attention=CausalSelfAttention(c.n_embd, c.n_head, c.context_length, c.dropout),
+                )
+                for _ in range(c.n_layer)
+            ]
+        )
+        self.ln_f = nn.LayerNorm(c.n_embd)  # final layer norm
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size)
+        self.apply(self._init_weights)
+
+    def _init_weights(self, module):
+        # small random weights and zero biases (as in the lecture and GPT-2): a calm start
+        if isinstance(module, nn.Linear):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def cached_length(self):
+        """How many positions the KV cache holds (0 without a cache)."""
+        cache = self.blocks[0].sa.cache
+        return cache[0].shape[2] if cache else 0
+
+    def set_kv_cache(self, enabled):
+        """Switch the KV cache on (empty) or off in every attention layer."""
+        for block in self.blocks:
+            block.sa.cache = [] if enabled else None
+
+    def forward(self, idx, targets=None):
+        B, T = idx.shape
+        start = self.cached_length()  # with a KV cache, idx continues after the cached positions
+        if start + T > self.config.context_length:
+            raise ValueError(
+                f"The input reaches position {start + T}, but the model has learned only "
+                f"{self.config.context_length} positions. Crop it to the last "
+                f"{self.config.context_length} tokens (generate does this for you)."
+            )
+        tok_emb = self.token_embedding_table(idx)  # (B, T, n_embd)
+        pos_emb = self.position_embedding_table(torch.arange(start, start + T, device=idx.device))
+        x = self.blocks(tok_emb + pos_emb)
+        logits = self.lm_head(self.ln_f(x))  # (B, T, vocab_size)
+        if targets is None:
+            return logits, None
+        loss = F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
+        return logits, loss
+
+    @torch.no_grad()
+    def generate(
+        self, idx, max_new_tokens, temperature=1.0, top_k=None, use_kv_cache=False, refill=None
+    ):
+        """Extend each row of `idx` (B, T) by `max_new_tokens` ids, sampled one at a time.
+
+        An empty prompt starts from id 0 (the newline). The model sees at most the last
+        context_length ids. With use_kv_cache, each step feeds only the newest id and reuses the
+        keys and values of the others. The positions are learned, 0..context_length-1, so a full
+        cache cannot slide: it is re-filled from the last `refill` ids (default context_length,
+        which gives exactly the ids of the loop without a cache; fewer is faster past the
+        context, but the model then sees fewer ids right after each refill).
+        """
+        T = self.config.context_length
+        refill = T if refill is None else refill
+        if not 1 <= refill <= T:
+            raise ValueError(f"refill must lie in 1..context_length={T}, got {refill}.")
+        if idx.shape[1] == 0:
+            idx = torch.zeros((idx.shape[0], 1), dtype=torch.long, device=idx.device)
+        was_training = self.training
+        self.eval()  # no dropout while sampling
+        self.set_kv_cache(use_kv_cache)
+        try:
+            for _ in range(max_new_tokens):
+                if not use_kv_cache:
+                    logits, _ = self(idx[:, -T:])  # the lecture's loop: the last T ids, every step
+                elif self.cached_length() == 0:
+                    logits, _ = self(idx[:, -T:])  # the prompt fills the cache
+                elif self.cached_length() < T:
+                    logits, _ = self(idx[:, -1:])  # only the newest id is new
+                else:
+                    self.set_kv_cache(True)  # full: start again from the last `refill` ids
+                    logits, _ = self(idx[:, -refill:])
+                idx_next = sample_next(logits[:, -1, :], temperature, top_k)
+                idx = torch.cat((idx, idx_next), dim=1)
+        finally:
+            self.set_kv_cache(False)
+            self.train(was_training)
+        return idx
