@@ -60,16 +60,21 @@ def choose_threads(threads=None, verbose=True):
 
     With several cores, more threads usually help, but on a busy machine they hurt badly (on a
     2-core laptop with another program holding a core, 2 threads ran 3-7x slower than 1). So
-    unless you say otherwise (the argument or COURSE_THREADS), this times a small probe with
-    1 thread and with every core and keeps the faster. Used in notebook 00 (plumbing).
+    unless told otherwise, this times a small probe with 1 thread and with every core and keeps
+    the faster. A notebook may pass its own choice (tiny models run best on one thread); the
+    COURSE_THREADS environment variable overrides both. Used in notebook 00 (plumbing).
     """
     say = print if verbose else (lambda *a, **k: None)
     cores = os.cpu_count() or 1
-    requested = threads or os.environ.get("COURSE_THREADS")
-    if requested:
-        threads = max(1, int(requested))
+    if os.environ.get("COURSE_THREADS"):  # your setting wins over the notebook's choice
+        threads = max(1, int(os.environ["COURSE_THREADS"]))
         torch.set_num_threads(threads)
-        say(f"threads: {threads} (you asked for it; this machine has {cores} cores)")
+        say(f"threads: {threads} (set by COURSE_THREADS; this machine has {cores} cores)")
+        return threads
+    if threads:
+        threads = max(1, int(threads))
+        torch.set_num_threads(threads)
+        say(f"threads: {threads} (chosen for this notebook; this machine has {cores} cores; set COURSE_THREADS to override)")
         return threads
     if cores == 1:
         torch.set_num_threads(1)
