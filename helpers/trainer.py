@@ -65,16 +65,19 @@ class TrainConfig:
             raise ValueError(f"dtype must be 'auto', 'float32' or 'bfloat16', got {self.dtype!r}.")
 
 
-# The two presets. "gpu" is the lecture's full model and run; "cpu" is sized so that a laptop
-# trains it in about 3 minutes (the time budget stops it there on a slower machine).
+# The two presets. "gpu" is the lecture's full model and run. "cpu" is what learned best in about
+# 3 minutes on the course's 2-core CPU: there a smaller model that sees more text beats a bigger
+# one that sees less (4 x 128 wide reached val 1.61, 3 x 96 wide 1.565 in the same CPU time), and a
+# batch of 64 keeps two threads busier than 32. Its time budget stops it after 3 minutes on any
+# machine, and the learning-rate decay follows the clock (see lr_at).
 PRESETS = {
     "cpu": (
-        GPTConfig(context_length=64, n_embd=128, n_head=4, n_layer=4, dropout=0.0),
+        GPTConfig(context_length=64, n_embd=96, n_head=4, n_layer=3, dropout=0.0),
         TrainConfig(
-            batch_size=32,
+            batch_size=64,
             learning_rate=3e-3,
             min_lr=3e-4,
-            max_iters=3000,
+            max_iters=5000,
             time_budget=180.0,
             eval_interval=500,
         ),
