@@ -1,0 +1,229 @@
+"""Benchmark notebook 08's GPT on this machine and print a table (a script, not a test).
+
+    python bench/bench_gpt.py            # full run: about 8 minutes on a 2-core CPU
+    python bench/bench_gpt.py --quick    # a short version (about 1 minute) to check it works
+
+What it measures, in one run, on the `cpu` preset's model shape:
+
+1. Training step time (forward, backward, AdamW) of
+   (a) the lecture's gpt.py structure: helpers' Block with notebook 06's per-head
+       MultiHeadAttention (a Python loop over heads, three small Linears per head), and
+   (b) helpers' GPT: the same blocks with the fused CausalSelfAttention,
+   (c) as (b), with the training command's optimizer step (fused AdamW, gradient clipping),
+   at 1 thread and at PyTorch's default thread count. (a) and (b) have the same parameters and
+   the same optimizer; the runs are interleaved so a busy machine slows them alike.
+2. The `cpu` preset's best validation loss (one full pass over the validation split) after its
+   3-minute training budget.
+3. Sampling speed in characters (tokens) per second for 500 new tokens: the plain loop, and the
+   KV cache with refill = context_length (same tokens as the plain loop) and refill =
+   context_length // 2 (faster past the context; different tokens there), for the `cpu` preset
+   and for a model of the `gpu` preset's shape (random weights: speed does not depend on them).
+"""
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers.batching import train_val_split  # noqa: E402
+from helpers.blocks import Block  # noqa: E402
+from helpers.data import load_corpus  # noqa: E402
+from helpers.model import GPT  # noqa: E402
+from helpers.tokenizer import CharTokenizer  # noqa: E402
+from helpers.trainer import get_train_batch, make_optimizer, preset, train_gpt  # noqa: E402
+
+
+class LectureGPT(nn.Module):
+    """The lecture's GPTLanguageModel: helpers' Block with the per-head MultiHeadAttention."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.config = c
+        self.token_embedding_table = nn.Embedding(c.vocab_size, c.n_embd)
+        self.position_embedding_table = nn.Embedding(c.context_length, c.n_embd)
+        self.blocks = nn.Sequential(
+            *[Block(c.n_embd, c.n_head, c.context_length, c.dropout) for _ in range(c.n_layer)]
+        )
+        self.ln_f = nn.LayerNorm(c.n_embd)
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size)
+
+    def forward(self, idx, targets=None):
+        B, T = idx.shape
+        x = self.token_embedding_table(idx) + self.position_embedding_table(torch.arange(T))
+        logits = self.lm_head(self.ln_f(self.blocks(x)))
+        if targets is None:
+            return logits, None
+        return logits, F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
+
+
+def n_params(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def step_times(setups, data, batch_size, context_length, rounds, steps):
+    """Median seconds per training step of each setup, measured in interleaved rounds."""
+    times = {name: [] for name in setups}
+    generator = torch.Generator().manual_seed(0)
+    cpu = torch.device("cpu")
+    for _ in range(rounds):
+        for name, (model, optimizer, clip) in setups.items():
+            for i in range(steps + 2):  # the first 2 steps of each round warm up
+                x, y = get_train_batch(data, batch_size, context_length, cpu, generator)
+                start = time.perf_counter()
+                _, loss = model(x, y)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if clip:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                if i >= 2:
+                    times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def tokens_per_second(model, n, **kwargs):
+    torch.manual_seed(1337)
+    start = time.perf_counter()
+    model.generate(torch.zeros((1, 1), dtype=torch.long), n, **kwargs)
+    return n / (time.perf_counter() - start)
+
+
+def main():
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="short version: fewer steps, 20 s of training"
+    )
+    p.add_argument("--train-seconds", type=float, help="training budget of part 2 (default 180)")
+    p.add_argument("--skip-train", action="store_true", help="skip part 2 (the 3-minute training)")
+    p.add_argument("--tokens", type=int, help="tokens to sample in part 3 (default 500)")
+    args = p.parse_args()
+    rounds, steps = (2, 5) if args.quick else (5, 10)
+    train_seconds = args.train_seconds or (20.0 if args.quick else 180.0)
+    n_tokens = args.tokens or (100 if args.quick else 500)
+    default_threads = torch.get_num_threads()
+
+    corpus = load_corpus()
+    tokenizer = CharTokenizer.from_text(corpus.text)
+    data = torch.tensor(tokenizer.encode(corpus.text), dtype=torch.long)
+    train_data, val_data = train_val_split(data)
+    config, train_config = preset("cpu", tokenizer.vocab_size)
+    B, T = train_config.batch_size, config.context_length
+    load_before = os.getloadavg()
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
+    )
+    print(f"config: {config}, batch {B}")
+    print(f"load average at start: {load_before[0]:.2f} (1 min)\n", flush=True)
+
+    rows = []
+    # 1. training step time
+    for threads in sorted({1, default_threads}):
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        lecture, fused, fused_trainer = LectureGPT(config), GPT(config), GPT(config)
+        assert n_params(lecture) == n_params(fused), (
+            "the two implementations should have the same weights"
+        )
+        setups = {
+            "(a) per-head loop (lecture)": (
+                lecture,
+                torch.optim.AdamW(lecture.parameters(), lr=3e-4),
+                False,
+            ),
+            "(b) fused attention (GPT)": (
+                fused,
+                torch.optim.AdamW(fused.parameters(), lr=3e-4),
+                False,
+            ),
+            "(c) GPT + trainer step": (
+                fused_trainer,
+                make_optimizer(fused_trainer, train_config, "cpu"),
+                True,
+            ),
+        }
+        measured = step_times(setups, train_data, B, T, rounds, steps)
+        base = measured["(a) per-head loop (lecture)"]
+        for name, seconds in measured.items():
+            rows.append(
+                (
+                    f"train step, {threads} thread{'s' if threads > 1 else ''}",
+                    name,
+                    f"{seconds * 1000:.1f} ms",
+                    f"{base / seconds:.2f}x vs (a)",
+                )
+            )
+            print(rows[-1], flush=True)
+
+    # 2. the cpu preset's validation loss after its time budget
+    torch.set_num_threads(default_threads)
+    torch.manual_seed(1337)
+    model = GPT(config)
+    if not args.skip_train:
+        import dataclasses
+
+        budgeted = dataclasses.replace(
+            train_config,
+            time_budget=train_seconds,
+            max_iters=10**6 if args.quick else train_config.max_iters,
+        )
+        wall = time.perf_counter()
+        history = train_gpt(
+            model, train_data, val_data, budgeted, vocab=tokenizer.chars, title="cpu preset"
+        )
+        wall = time.perf_counter() - wall
+        rows.append(
+            (
+                f"cpu preset, {default_threads} threads",
+                f"best val loss (full val pass), {history['step'][-1]} steps",
+                f"{history['best_val']:.4f}",
+                f"{history['train_seconds']:.0f} s training, {wall:.0f} s with evals",
+            )
+        )
+        print(rows[-1], flush=True)
+
+    # 3. sampling speed
+    model.eval()
+    big = GPT(preset("gpu", tokenizer.vocab_size)[0]).eval()
+    for label, m in (("cpu preset", model), ("gpu-preset shape", big)):
+        n = n_tokens if label == "cpu preset" else min(n_tokens, 100 if args.quick else n_tokens)
+        ctx = m.config.context_length
+        plain = tokens_per_second(m, n)
+        for name, kwargs in (
+            ("plain loop", {}),
+            ("KV cache, refill=context", {"use_kv_cache": True}),
+            (f"KV cache, refill={ctx // 2}", {"use_kv_cache": True, "refill": ctx // 2}),
+        ):
+            speed = plain if not kwargs else tokens_per_second(m, n, **kwargs)
+            rows.append(
+                (
+                    f"sampling {n} tokens, {label} (context {ctx})",
+                    name,
+                    f"{speed:.0f} tok/s",
+                    f"{speed / plain:.2f}x vs plain",
+                )
+            )
+            print(rows[-1], flush=True)
+
+    load_after = os.getloadavg()
+    print(
+        f"\nload average at end: {load_after[0]:.2f} (1 min); timings on a shared machine vary.\n"
+    )
+    print("| measurement | variant | value | ratio / note |")
+    print("|---|---|---:|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
