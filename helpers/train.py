@@ -133,6 +133,7 @@ def main(argv=None):
             f"error: the validation split ({len(val_data)} tokens) is shorter than the context."
         )
 
+    torch.manual_seed(train_config.seed)  # the same seed, the same initial weights
     model = GPT(model_config)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"preset {name}: {model_config}")

@@ -255,3 +255,37 @@ def test_training_keeps_the_best_model_and_honours_the_time_budget(tmp_path, one
     timed = train_gpt(model, train_ids, val_ids, budget, vocab=[chr(i) for i in range(20)])
     assert 0.5 <= timed["train_seconds"] < 5 and 0 < timed["step"][-1] < 10**6
     assert math.isfinite(timed["val"][-1])
+
+
+def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one_thread):
+    import helpers.trainer as trainer
+
+    vals = iter([4.0, 3.0, 2.0, 2.5, 2.6, 2.7, 2.8, 2.9])  # best at the 3rd evaluation (step 2)
+    snapshots = []
+
+    def fake_evaluate(model, data, context_length, device="cpu", max_windows=None, batch_size=64):
+        if max_windows is None:  # the val pass: remember the weights it saw
+            snapshots.append(model.lm_head.bias.detach().clone())
+            return next(vals)
+        return 0.0
+
+    monkeypatch.setattr(trainer, "evaluate", fake_evaluate)
+    torch.manual_seed(0)
+    model = GPT(
+        GPTConfig(vocab_size=20, context_length=8, n_embd=16, n_head=2, n_layer=1, dropout=0.0)
+    )
+    cfg = TrainConfig(
+        batch_size=4,
+        learning_rate=1e-2,
+        min_lr=1e-3,
+        warmup_iters=0,
+        max_iters=100,
+        eval_interval=1,
+        patience=3,
+    )
+    ids = torch.tensor([ord(c) % 20 for c in TEXT])
+    history = train_gpt(model, ids[:2000], ids[2000:], cfg, vocab=[chr(i) for i in range(20)])
+    assert history["step"] == [0, 1, 2, 3, 4, 5]  # three evaluations without progress after step 2
+    assert (history["best_val"], history["best_step"]) == (2.0, 2)
+    assert torch.equal(model.lm_head.bias, snapshots[2])  # the weights of step 2, not of step 5
+    assert not torch.equal(snapshots[2], snapshots[5])
