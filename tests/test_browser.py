@@ -99,7 +99,7 @@ def png_ink(src):
     from PIL import Image
 
     image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("L")
-    pixels = list(image.getdata())
+    pixels = image.tobytes()  # one byte per pixel in mode "L"
     return sum(p < 128 for p in pixels) / len(pixels)
 
 
