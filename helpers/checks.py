@@ -27,7 +27,9 @@ def _run(name, fn, *args, **kwargs):
     try:
         return True, fn(*args, **kwargs)
     except NotImplementedError:
-        print(f"… {name}: not attempted yet (replace the `raise NotImplementedError` with your code)")
+        print(
+            f"… {name}: not attempted yet (replace the `raise NotImplementedError` with your code)"
+        )
     except Exception as error:  # the learner's bug: show it, do not crash the notebook
         print(f"✗ {name}: your code raised {type(error).__name__}: {error}")
     return False, None
@@ -54,11 +56,15 @@ def check_encode_lossy(encode_lossy, tokenizer):
     if not ok:
         return False
     expected = tokenizer.encode("Hi w rld!")
-    problems = [] if list(got or []) == expected else [(f"{expected} (the ids of 'Hi w rld!')", got)]
+    problems = (
+        [] if list(got or []) == expected else [(f"{expected} (the ids of 'Hi w rld!')", got)]
+    )
     ok, got = _run(name, encode_lossy, tokenizer, "plain text", " ")
     if ok and list(got or []) != tokenizer.encode("plain text"):
         problems.append(("known characters encoded as usual", got))
-    return _report(name, problems, "replace each ch not in tokenizer.stoi, then call tokenizer.encode")
+    return _report(
+        name, problems, "replace each ch not in tokenizer.stoi, then call tokenizer.encode"
+    )
 
 
 # --- notebook 02 -------------------------------------------------------------------------------
@@ -97,7 +103,11 @@ def check_iterate_batches(iterate_batches):
         problems.append(("the chunks in order, without overlap: 0, 1, 2, ...", xs[:12].tolist()))
     if len(xs) < 44:
         problems.append(("at least 44 of the 49 possible inputs covered", len(xs)))
-    return _report(name, problems, "step the start index by context_length; stop when start + context_length + 1 > len(data)")
+    return _report(
+        name,
+        problems,
+        "step the start index by context_length; stop when start + context_length + 1 > len(data)",
+    )
 
 
 # --- notebook 03 -------------------------------------------------------------------------------
@@ -122,7 +132,11 @@ def check_bigram_nll(bigram_nll):
     ok, got = _run(name, bigram_nll, uniform, data)
     if ok and not math.isclose(float(got), math.log(5), rel_tol=1e-4):
         problems.append((f"ln(5) = {math.log(5):.4f} for a uniform table", float(got)))
-    return _report(name, problems, "pairs are (data[:-1], data[1:]); take -log of probs at those pairs, then the mean")
+    return _report(
+        name,
+        problems,
+        "pairs are (data[:-1], data[1:]); take -log of probs at those pairs, then the mean",
+    )
 
 
 def check_sample_bigram(sample_bigram):
@@ -141,8 +155,12 @@ def check_sample_bigram(sample_bigram):
     ok, a = _run(name, sample_bigram, uniform, 0, 50, torch.Generator().manual_seed(1))
     ok2, b = _run(name, sample_bigram, uniform, 0, 50, torch.Generator().manual_seed(1))
     if ok and ok2 and list(a) != list(b):
-        problems.append(("the same ids for the same generator seed", "different ids: use the generator"))
-    return _report(name, problems, "draw each id with torch.multinomial(probs[last], 1, generator=generator)")
+        problems.append(
+            ("the same ids for the same generator seed", "different ids: use the generator")
+        )
+    return _report(
+        name, problems, "draw each id with torch.multinomial(probs[last], 1, generator=generator)"
+    )
 
 
 # --- notebooks 04-07: attention and blocks --------------------------------------------------------
@@ -165,10 +183,24 @@ def check_causal_average(causal_average):
     problems = []
     if not _same(got, expected):
         if torch.allclose(got, x.mean(1, keepdim=True).expand_as(x), atol=1e-5):
-            problems.append(("each position averages only itself and the past", "the average over all positions (the future leaks in)"))
+            problems.append(
+                (
+                    "each position averages only itself and the past",
+                    "the average over all positions (the future leaks in)",
+                )
+            )
         else:
-            problems.append((f"out[0, :, 0] = {[round(v, 3) for v in expected[0, :, 0].tolist()]}", [round(v, 3) for v in got[0, :, 0].tolist()]))
-    return _report(name, problems, "wei = torch.tril(torch.ones(T, T)); wei = wei / wei.sum(1, keepdim=True); wei @ x")
+            problems.append(
+                (
+                    f"out[0, :, 0] = {[round(v, 3) for v in expected[0, :, 0].tolist()]}",
+                    [round(v, 3) for v in got[0, :, 0].tolist()],
+                )
+            )
+    return _report(
+        name,
+        problems,
+        "wei = torch.tril(torch.ones(T, T)); wei = wei / wei.sum(1, keepdim=True); wei @ x",
+    )
 
 
 def _causality_problem(module, x):
@@ -179,7 +211,10 @@ def _causality_problem(module, x):
         changed[:, -1] += 1.0
         after = module(changed)
     if not torch.allclose(before[:, :-1], after[:, :-1], atol=1e-6):
-        return ("earlier positions unaffected by a change to the last one", "they changed: the future leaks in (is the mask applied?)")
+        return (
+            "earlier positions unaffected by a change to the last one",
+            "they changed: the future leaks in (is the mask applied?)",
+        )
     return None
 
 
@@ -198,25 +233,40 @@ def check_head(MyHead):
         return False
     problems = []
     if getattr(out, "shape", None) != (2, 8, 8):
-        return _report(name, [("output shape (2, 8, 8) = (B, T, head_size)", getattr(out, "shape", out))])
+        return _report(
+            name, [("output shape (2, 8, 8) = (B, T, head_size)", getattr(out, "shape", out))]
+        )
     reference = Head(16, 8, 8)
     try:
         for part in ("key", "query", "value"):
             getattr(mine, part).weight.data.copy_(getattr(reference, part).weight.data)
     except AttributeError as error:
-        return _report(name, [("linear layers named key, query and value (bias=False)", str(error))])
+        return _report(
+            name, [("linear layers named key, query and value (bias=False)", str(error))]
+        )
     causal = _causality_problem(mine, x)
     if causal:
         problems.append(causal)
     with torch.no_grad():
         expected, got = reference(x), mine(x)
     if not causal and not _same(got, expected):
-        unscaled = torch.softmax((mine.query(x) @ mine.key(x).transpose(-2, -1)).masked_fill(torch.ones(8, 8).tril() == 0, float("-inf")), -1) @ mine.value(x)
+        unscaled = torch.softmax(
+            (mine.query(x) @ mine.key(x).transpose(-2, -1)).masked_fill(
+                torch.ones(8, 8).tril() == 0, float("-inf")
+            ),
+            -1,
+        ) @ mine.value(x)
         if _same(got, unscaled.detach()):
             problems.append(("scores scaled by head_size ** -0.5", "unscaled scores"))
         else:
-            problems.append(("the same output as helpers.Head with the same weights", "a different output"))
-    return _report(name, problems, "wei = q @ k.transpose(-2, -1) * head_size ** -0.5, masked_fill with tril, softmax, @ v")
+            problems.append(
+                ("the same output as helpers.Head with the same weights", "a different output")
+            )
+    return _report(
+        name,
+        problems,
+        "wei = q @ k.transpose(-2, -1) * head_size ** -0.5, masked_fill with tril, softmax, @ v",
+    )
 
 
 def check_multi_head(MyMultiHeadAttention):
@@ -234,21 +284,37 @@ def check_multi_head(MyMultiHeadAttention):
         return False
     if getattr(out, "shape", None) != (2, 8, 16):
         hint = "concatenate the heads on the last dimension, then project with a Linear(num_heads * head_size, n_embd)"
-        return _report(name, [("output shape (2, 8, 16) = (B, T, n_embd)", getattr(out, "shape", out))], hint)
+        return _report(
+            name, [("output shape (2, 8, 16) = (B, T, n_embd)", getattr(out, "shape", out))], hint
+        )
     reference = MultiHeadAttention(16, 4, 4, 8)
     problems = []
     try:
         mine.load_state_dict(reference.state_dict())
     except RuntimeError as error:
-        problems.append(("parameters named like the lecture's: heads.N.key/query/value, proj", str(error).splitlines()[0]))
+        problems.append(
+            (
+                "parameters named like the lecture's: heads.N.key/query/value, proj",
+                str(error).splitlines()[0],
+            )
+        )
     causal = _causality_problem(mine, x)
     if causal:
         problems.append(causal)
     if not problems:
         with torch.no_grad():
             if not _same(mine(x), reference(x)):
-                problems.append(("the same output as helpers.MultiHeadAttention with the same weights", "a different output"))
-    return _report(name, problems, "nn.ModuleList of Heads, torch.cat([h(x) for h in self.heads], dim=-1), then self.proj")
+                problems.append(
+                    (
+                        "the same output as helpers.MultiHeadAttention with the same weights",
+                        "a different output",
+                    )
+                )
+    return _report(
+        name,
+        problems,
+        "nn.ModuleList of Heads, torch.cat([h(x) for h in self.heads], dim=-1), then self.proj",
+    )
 
 
 def check_block(MyBlock):
@@ -265,28 +331,51 @@ def check_block(MyBlock):
     if not ok:
         return False
     if getattr(out, "shape", None) != (2, 8, 16):
-        return _report(name, [("output shape (2, 8, 16), the same as the input", getattr(out, "shape", out))])
+        return _report(
+            name, [("output shape (2, 8, 16), the same as the input", getattr(out, "shape", out))]
+        )
     reference = Block(16, 4, 8)
     problems = []
     try:
         mine.load_state_dict(reference.state_dict())
     except RuntimeError as error:
-        problems.append(("parameters named like the lecture's: sa, ffwd, ln1, ln2", str(error).splitlines()[0]))
+        problems.append(
+            ("parameters named like the lecture's: sa, ffwd, ln1, ln2", str(error).splitlines()[0])
+        )
     causal = _causality_problem(mine, x)
     if causal:
         problems.append(causal)
     if not problems:
         with torch.no_grad():
             got, expected = mine(x), reference(x)
-            post_ln = reference.ln2(reference.ffwd(reference.ln1(x + reference.sa(x))) + reference.ln1(x + reference.sa(x)))
+            post_ln = reference.ln2(
+                reference.ffwd(reference.ln1(x + reference.sa(x)))
+                + reference.ln1(x + reference.sa(x))
+            )
             no_residual = reference.ffwd(reference.ln2(reference.sa(reference.ln1(x))))
         if _same(got, no_residual):
-            problems.append(("x = x + self.sa(self.ln1(x)); x = x + self.ffwd(self.ln2(x))", "no residual connections"))
+            problems.append(
+                (
+                    "x = x + self.sa(self.ln1(x)); x = x + self.ffwd(self.ln2(x))",
+                    "no residual connections",
+                )
+            )
         elif _same(got, post_ln):
-            problems.append(("LayerNorm before each sub-layer (pre-LN)", "LayerNorm after the residual sum (post-LN, as in the 2017 paper)"))
+            problems.append(
+                (
+                    "LayerNorm before each sub-layer (pre-LN)",
+                    "LayerNorm after the residual sum (post-LN, as in the 2017 paper)",
+                )
+            )
         elif not _same(got, expected):
-            problems.append(("the same output as helpers.Block with the same weights", "a different output"))
-    return _report(name, problems, "pre-LN: normalise the input of each sub-layer, add the sub-layer's output to x")
+            problems.append(
+                ("the same output as helpers.Block with the same weights", "a different output")
+            )
+    return _report(
+        name,
+        problems,
+        "pre-LN: normalise the input of each sub-layer, add the sub-layer's output to x",
+    )
 
 
 # --- notebooks 08-09: the full model ---------------------------------------------------------------
@@ -304,7 +393,9 @@ def check_sample_next(my_sample_next):
     except Exception as error:  # typically dividing by a temperature of 0
         got = f"{type(error).__name__}: {error}"
     if not isinstance(got, torch.Tensor) or got.shape != (2, 1) or got.flatten().tolist() != [1, 2]:
-        problems.append(("temperature 0: the likeliest ids [[1], [2]] (greedy, no division by zero)", got))
+        problems.append(
+            ("temperature 0: the likeliest ids [[1], [2]] (greedy, no division by zero)", got)
+        )
     torch.manual_seed(0)
     draws = []
     for _ in range(200):
@@ -316,11 +407,25 @@ def check_sample_next(my_sample_next):
     if not set(drawn[0].tolist()) <= {1, 2}:
         problems.append(("top_k=2 keeps only ids {1, 2} in row 0", sorted(set(drawn[0].tolist()))))
     if len(set(drawn[0].tolist())) < 2:
-        problems.append(("both of the top 2 ids drawn sometimes at temperature 1", sorted(set(drawn[0].tolist()))))
+        problems.append(
+            (
+                "both of the top 2 ids drawn sometimes at temperature 1",
+                sorted(set(drawn[0].tolist())),
+            )
+        )
     ok, big = _run(name, my_sample_next, logits, 1.0, 100)
     if ok and (not isinstance(big, torch.Tensor) or big.shape != (2, 1)):
-        problems.append(("top_k larger than the vocabulary: clamp it, ids of shape (2, 1)", getattr(big, "shape", big)))
-    return _report(name, problems, "if temperature == 0: argmax; else logits / temperature, torch.topk(..., min(top_k, V)), softmax, multinomial")
+        problems.append(
+            (
+                "top_k larger than the vocabulary: clamp it, ids of shape (2, 1)",
+                getattr(big, "shape", big),
+            )
+        )
+    return _report(
+        name,
+        problems,
+        "if temperature == 0: argmax; else logits / temperature, torch.topk(..., min(top_k, V)), softmax, multinomial",
+    )
 
 
 def check_most_likely_next(most_likely_next, model, tokenizer):
@@ -337,4 +442,6 @@ def check_most_likely_next(most_likely_next, model, tokenizer):
         expected = tokenizer.itos[int(probs.argmax())]
         if got != expected:
             problems.append((f"{expected!r} after {prompt!r}", got))
-    return _report(name, problems, "logits, _ = model(idx); take logits[0, -1].argmax() and decode it")
+    return _report(
+        name, problems, "logits, _ = model(idx); take logits[0, -1].argmax() and decode it"
+    )

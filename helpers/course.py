@@ -70,7 +70,10 @@ def run_notebook(path, out_path, timeout=3600):
     os.environ[RECORD_FILE_VARIABLE] = record_file  # the kernel inherits it
     try:
         client = NotebookClient(
-            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
         )
         start = time.perf_counter()
         client.execute()
@@ -90,13 +93,20 @@ def run_notebook(path, out_path, timeout=3600):
 
 
 def format_figures(figures):
-    return ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()) or "-"
+    return (
+        ", ".join(
+            f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in figures.items()
+        )
+        or "-"
+    )
 
 
 def format_table(rows):
     lines = ["| notebook | seconds | key figures |", "|---|---:|---|"]
     for row in rows:
-        lines.append(f"| {row['notebook']} | {row['seconds']:.0f} | {format_figures(row['figures'])} |")
+        lines.append(
+            f"| {row['notebook']} | {row['seconds']:.0f} | {format_figures(row['figures'])} |"
+        )
     return "\n".join(lines)
 
 
@@ -107,10 +117,15 @@ def update_reference_times(rows, probe_seconds):
     reference = {"notebooks": {}}
     if TIMES_FILE.exists():
         reference = json.loads(TIMES_FILE.read_text(encoding="utf-8"))
-    reference["machine"] = f"{os.cpu_count()}-core {platform.machine()} CPU, torch threads chosen by choose_threads"
+    reference["machine"] = (
+        f"{os.cpu_count()}-core {platform.machine()} CPU, torch threads chosen by choose_threads"
+    )
     reference["probe_seconds"] = round(probe_seconds, 4)
     for row in rows:
-        reference["notebooks"][row["notebook"]] = {"seconds": row["seconds"], "figures": row["figures"]}
+        reference["notebooks"][row["notebook"]] = {
+            "seconds": row["seconds"],
+            "figures": row["figures"],
+        }
     reference["notebooks"] = dict(sorted(reference["notebooks"].items()))
     TIMES_FILE.write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
     print(f"reference timings updated in {TIMES_FILE}")
@@ -141,7 +156,9 @@ def render_course_map():
         row = measured.get(path.stem)
         seconds = f"{row['seconds']:.0f} s" if row else "not measured"
         figures = format_figures(row["figures"]) if row else "-"
-        lines.append(f"| [{path.stem}](notebooks/{path.name}) | {notebook_title(path)} | {seconds} | {figures} |")
+        lines.append(
+            f"| [{path.stem}](notebooks/{path.name}) | {notebook_title(path)} | {seconds} | {figures} |"
+        )
     return "\n".join(lines)
 
 
@@ -162,7 +179,11 @@ def render_workshop_times():
     for path in course_notebooks():
         row = measured.get(path.stem)
         total += row["seconds"] if row else 0.0
-        lines.append(f"| {path.stem} | {row['seconds'] / 60:.1f} min |" if row else f"| {path.stem} | not measured |")
+        lines.append(
+            f"| {path.stem} | {row['seconds'] / 60:.1f} min |"
+            if row
+            else f"| {path.stem} | not measured |"
+        )
     lines.append(f"| **all notebooks** | **{total / 60:.1f} min** |")
     return "\n".join(lines)
 
@@ -184,11 +205,17 @@ def update_readme():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
     parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
     parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
-    parser.add_argument("--readme", action="store_true", help="only rewrite README's course map and WORKSHOP.md's timings")
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="only rewrite README's course map and WORKSHOP.md's timings",
+    )
     parser.add_argument("--solutions", action="store_true", help="run notebooks/solutions/ instead")
     args = parser.parse_args(argv)
     if args.readme:

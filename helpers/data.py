@@ -20,7 +20,9 @@ from pathlib import Path
 
 CORPUS_NAME = "tinyshakespeare"
 CORPUS_FILE = "tinyshakespeare.txt"
-CORPUS_URL = "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+CORPUS_URL = (
+    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt"
+)
 CORPUS_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 CORPUS_BYTES = 1_115_394
 OFFLINE_NAME = "pydoc_data (offline stand-in)"
@@ -78,7 +80,9 @@ def _download(url, dest, timeout):
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             total = int(response.headers.get("Content-Length") or CORPUS_BYTES)
-            with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {CORPUS_FILE}") as bar:
+            with tqdm(
+                total=total, unit="B", unit_scale=True, desc=f"downloading {CORPUS_FILE}"
+            ) as bar:
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
                     bar.update(len(block))

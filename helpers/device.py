@@ -20,9 +20,13 @@ def pick_device(preferred=None, verbose=True):
     if preferred:
         device = torch.device(preferred)
         if device.type == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError(f"You asked for {preferred!r}, but PyTorch sees no CUDA GPU here. Use 'cpu'.")
+            raise RuntimeError(
+                f"You asked for {preferred!r}, but PyTorch sees no CUDA GPU here. Use 'cpu'."
+            )
         if device.type == "mps" and not torch.backends.mps.is_available():
-            raise RuntimeError(f"You asked for {preferred!r}, but the Apple GPU (MPS) is not available. Use 'cpu'.")
+            raise RuntimeError(
+                f"You asked for {preferred!r}, but the Apple GPU (MPS) is not available. Use 'cpu'."
+            )
         say(f"device: {device} (you asked for it)")
         return device
     if torch.cuda.is_available():
@@ -74,7 +78,9 @@ def choose_threads(threads=None, verbose=True):
     if threads:
         threads = max(1, int(threads))
         torch.set_num_threads(threads)
-        say(f"threads: {threads} (chosen for this notebook; this machine has {cores} cores; set COURSE_THREADS to override)")
+        say(
+            f"threads: {threads} (chosen for this notebook; this machine has {cores} cores; set COURSE_THREADS to override)"
+        )
         return threads
     if cores == 1:
         torch.set_num_threads(1)

@@ -30,7 +30,11 @@ def _at_least(version, minimum):
 
 def check_python():
     ok = sys.version_info >= (3, 10)
-    return ok, f"Python {platform.python_version()}", "install Python 3.10 or newer (3.11 recommended)"
+    return (
+        ok,
+        f"Python {platform.python_version()}",
+        "install Python 3.10 or newer (3.11 recommended)",
+    )
 
 
 def check_torch():
@@ -69,7 +73,11 @@ def check_corpus():
 
 def check_disk(minimum_gb=1.0):
     free = shutil.disk_usage(ROOT).free / 1e9
-    return free >= minimum_gb, f"{free:.1f} GB free", f"free at least {minimum_gb:.0f} GB for checkpoints and outputs"
+    return (
+        free >= minimum_gb,
+        f"{free:.1f} GB free",
+        f"free at least {minimum_gb:.0f} GB for checkpoints and outputs",
+    )
 
 
 CHECKS = [
@@ -94,8 +102,15 @@ def run_checks():
         except Exception as error:  # a check that crashes is a failure with its reason
             ok, detail, fix = False, f"{type(error).__name__}: {error}", "see the error above"
         all_ok &= ok
-        print(f"{'OK  ' if ok else 'FAIL'}  {name:<8} {detail}" + ("" if ok else f"\n      fix: {fix}"))
-    print("All checks passed." if all_ok else "Some checks failed: apply the fixes above, then run this again.")
+        print(
+            f"{'OK  ' if ok else 'FAIL'}  {name:<8} {detail}"
+            + ("" if ok else f"\n      fix: {fix}")
+        )
+    print(
+        "All checks passed."
+        if all_ok
+        else "Some checks failed: apply the fixes above, then run this again."
+    )
     return all_ok
 
 

@@ -26,7 +26,9 @@ def prompt_ids(tokenizer, prompt):
 def _note(dropped, prompt):
     notes = []
     if dropped:
-        notes.append(f"Not in the vocabulary, dropped from the prompt: {', '.join(map(repr, dropped))}")
+        notes.append(
+            f"Not in the vocabulary, dropped from the prompt: {', '.join(map(repr, dropped))}"
+        )
     if not prompt:
         notes.append("Empty prompt: starting from a newline.")
     return "\n".join(notes)
@@ -81,7 +83,9 @@ def attention_maps(model, tokenizer, text):
     ids = ids[-model.config.context_length :]
     captured = []
     hooks = [
-        block.sa.register_forward_hook(lambda mod, inputs, out: captured.append(_attention_weights(mod, inputs[0])))
+        block.sa.register_forward_hook(
+            lambda mod, inputs, out: captured.append(_attention_weights(mod, inputs[0]))
+        )
         for block in model.blocks
     ]
     model.eval()
@@ -154,16 +158,24 @@ def sampling_widget(model, tokenizer):
 
     wide = {"description_width": "initial"}
     vocab = tokenizer.vocab_size
-    prompt = w.Text(value="ROMEO:", description="prompt", continuous_update=False).add_class("pg-prompt")
-    temperature = w.FloatSlider(value=0.8, min=0.0, max=2.0, step=0.1, description="temperature", style=wide)
+    prompt = w.Text(value="ROMEO:", description="prompt", continuous_update=False).add_class(
+        "pg-prompt"
+    )
+    temperature = w.FloatSlider(
+        value=0.8, min=0.0, max=2.0, step=0.1, description="temperature", style=wide
+    )
     temperature.add_class("pg-temperature")
     top_k = w.IntSlider(value=vocab, min=1, max=vocab, description="top-k").add_class("pg-top-k")
-    length = w.IntSlider(value=200, min=10, max=1000, step=10, description="length").add_class("pg-length")
+    length = w.IntSlider(value=200, min=10, max=1000, step=10, description="length").add_class(
+        "pg-length"
+    )
     seed = w.IntText(value=1337, description="seed").add_class("pg-seed")
     out = w.Output().add_class("pg-sample-output")
 
     def redraw(_=None):
-        text, note = sample_text(model, tokenizer, prompt.value, length.value, temperature.value, top_k.value, seed.value)
+        text, note = sample_text(
+            model, tokenizer, prompt.value, length.value, temperature.value, top_k.value, seed.value
+        )
         with out:
             out.clear_output(wait=True)
             header = f"temperature={temperature.value:.1f}, top_k={top_k.value}, seed={seed.value}"
@@ -172,7 +184,9 @@ def sampling_widget(model, tokenizer):
     for control in (prompt, temperature, top_k, length, seed):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([prompt, seed]), w.HBox([temperature, top_k, length]), out]).add_class("pg-sampler")
+    return w.VBox([w.HBox([prompt, seed]), w.HBox([temperature, top_k, length]), out]).add_class(
+        "pg-sampler"
+    )
 
 
 def next_char_widget(model, tokenizer, k=10):
@@ -180,9 +194,16 @@ def next_char_widget(model, tokenizer, k=10):
     updates as you type. Used in notebook 09."""
     import ipywidgets as w
 
-    prompt = w.Text(value="To be or not to b", description="prompt", continuous_update=True).add_class("pg-next-prompt")
+    prompt = w.Text(
+        value="To be or not to b", description="prompt", continuous_update=True
+    ).add_class("pg-next-prompt")
     temperature = w.FloatSlider(
-        value=1.0, min=0.0, max=2.0, step=0.1, description="temperature", style={"description_width": "initial"}
+        value=1.0,
+        min=0.0,
+        max=2.0,
+        step=0.1,
+        description="temperature",
+        style={"description_width": "initial"},
     )
     temperature.add_class("pg-next-temperature")
     out = w.Output().add_class("pg-next-output")
@@ -190,7 +211,9 @@ def next_char_widget(model, tokenizer, k=10):
     def redraw(_=None):
         probs, note = next_char_probs(model, tokenizer, prompt.value, temperature.value)
         shown = prompt.value[-30:].replace("\n", "⏎")
-        fig = probs_figure(probs, tokenizer, k, title=f"after '…{shown}' (temperature {temperature.value:.1f})")
+        fig = probs_figure(
+            probs, tokenizer, k, title=f"after '…{shown}' (temperature {temperature.value:.1f})"
+        )
         _show_png(out, fig, note)
 
     prompt.observe(redraw, names="value")
@@ -204,14 +227,20 @@ def attention_explorer(model, tokenizer, text="ROMEO: But soft, what light"):
     import ipywidgets as w
 
     box = w.Text(value=text, description="text", continuous_update=False).add_class("pg-attn-text")
-    layer = w.Dropdown(options=range(model.config.n_layer), value=0, description="layer").add_class("pg-attn-layer")
-    head = w.Dropdown(options=range(model.config.n_head), value=0, description="head").add_class("pg-attn-head")
+    layer = w.Dropdown(options=range(model.config.n_layer), value=0, description="layer").add_class(
+        "pg-attn-layer"
+    )
+    head = w.Dropdown(options=range(model.config.n_head), value=0, description="head").add_class(
+        "pg-attn-head"
+    )
     out = w.Output().add_class("pg-attn-output")
 
     def redraw(_=None):
         weights, used = attention_maps(model, tokenizer, box.value)
         _, dropped = prompt_ids(tokenizer, box.value)
-        _show_png(out, attention_figure(weights, used, layer.value, head.value), _note(dropped, box.value))
+        _show_png(
+            out, attention_figure(weights, used, layer.value, head.value), _note(dropped, box.value)
+        )
 
     for control in (box, layer, head):
         control.observe(redraw, names="value")
@@ -254,5 +283,9 @@ def newest_checkpoint(directory=None):
     from helpers.checkpoint import CHECKPOINT_DIR
 
     directory = Path(directory) if directory is not None else CHECKPOINT_DIR
-    found = sorted(directory.glob("*.pt"), key=lambda p: p.stat().st_mtime) if directory.is_dir() else []
+    found = (
+        sorted(directory.glob("*.pt"), key=lambda p: p.stat().st_mtime)
+        if directory.is_dir()
+        else []
+    )
     return found[-1] if found else None

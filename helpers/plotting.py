@@ -41,7 +41,9 @@ class LiveLossPlot:
     def update(self, history):
         step, train, val = history["step"][-1], history["train"][-1], history["val"][-1]
         if not self.notebook:
-            print(f"{self.title}: step {step}: train loss {train:.4f}, val loss {val:.4f}", flush=True)
+            print(
+                f"{self.title}: step {step}: train loss {train:.4f}, val loss {val:.4f}", flush=True
+            )
             return
         from IPython.display import Image, display
 

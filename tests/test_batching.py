@@ -48,5 +48,7 @@ def test_non_positive_sizes_are_refused(batch_size, context_length):
 
 
 def test_context_longer_than_the_split_is_refused():
-    with pytest.raises(ValueError, match=r"context_length=8 needs at least 9 tokens, but this split has only 5"):
+    with pytest.raises(
+        ValueError, match=r"context_length=8 needs at least 9 tokens, but this split has only 5"
+    ):
         get_batch(torch.arange(5), 4, 8)

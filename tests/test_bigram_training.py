@@ -29,8 +29,16 @@ def test_training_learns_a_deterministic_cycle(capsys):
     torch.manual_seed(0)
     model = BigramLanguageModel(4)
     history = train(
-        model, data, data, max_iters=300, batch_size=8, context_length=4,
-        learning_rate=0.1, eval_interval=100, eval_iters=5, title="cycle",
+        model,
+        data,
+        data,
+        max_iters=300,
+        batch_size=8,
+        context_length=4,
+        learning_rate=0.1,
+        eval_interval=100,
+        eval_iters=5,
+        title="cycle",
     )
     assert history["step"] == [0, 100, 200, 300]
     assert history["val"][0] > 1.2 and history["val"][-1] < 0.05
@@ -62,7 +70,9 @@ class OneHead(torch.nn.Module):
 def test_generate_crops_to_the_context():
     torch.manual_seed(0)
     model = OneHead()
-    out = generate(model, torch.zeros((2, 1), dtype=torch.long), max_new_tokens=10, context_length=4)
+    out = generate(
+        model, torch.zeros((2, 1), dtype=torch.long), max_new_tokens=10, context_length=4
+    )
     assert out.shape == (2, 11)
     with pytest.raises(ValueError, match="context_length=4"):
         generate(model, torch.zeros((1, 1), dtype=torch.long), max_new_tokens=10)
@@ -70,9 +80,17 @@ def test_generate_crops_to_the_context():
 
 def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path):
     nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("from helpers import record\nrecord(val_loss=1.25, vocab_size=65)")]
+        cells=[
+            nbformat.v4.new_code_cell(
+                "from helpers import record\nrecord(val_loss=1.25, vocab_size=65)"
+            )
+        ]
     )
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     source = tmp_path / "99_tiny.ipynb"
     nbformat.write(nb, source)
     out = tmp_path / "out" / "99_tiny.ipynb"
@@ -81,6 +99,8 @@ def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path):
     assert seconds > 0
     executed = nbformat.read(out, as_version=4)
     assert "measured: val_loss = 1.2500" in executed.cells[0].outputs[0]["text"]
-    assert nbformat.read(source, as_version=4).cells[0].outputs == [], "the source notebook is not overwritten"
+    assert nbformat.read(source, as_version=4).cells[0].outputs == [], (
+        "the source notebook is not overwritten"
+    )
     table = format_table([{"notebook": "99_tiny", "seconds": seconds, "figures": figures}])
     assert "| 99_tiny |" in table and "val_loss 1.2500" in table

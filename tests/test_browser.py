@@ -29,8 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -49,13 +56,17 @@ def lab(tmp_path_factory):
     shutil.copy(ROOT / "notebooks" / "09_playground.ipynb", work / "09_playground.ipynb")
     settings = home / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = dict(os.environ)
     for name, sub in [
-        ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython"), ("MPLCONFIGDIR", "mpl"),
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+        ("IPYTHONDIR", "ipython"),
+        ("MPLCONFIGDIR", "mpl"),
     ]:
         env[name] = str(home / sub)
     env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
@@ -64,13 +75,25 @@ def lab(tmp_path_factory):
     log = open(home / "lab.log", "w")
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={work}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.expose_app_in_browser=True",
         ],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -82,7 +105,9 @@ def lab(tmp_path_factory):
             except OSError:
                 if server.poll() is not None or time.time() > deadline:
                     log.flush()
-                    pytest.fail(f"JupyterLab did not start:\n{(home / 'lab.log').read_text()[-3000:]}")
+                    pytest.fail(
+                        f"JupyterLab did not start:\n{(home / 'lab.log').read_text()[-3000:]}"
+                    )
                 time.sleep(0.5)
         yield url, token
     finally:
@@ -113,14 +138,18 @@ def test_playground_widgets_respond_in_a_real_browser(lab):
         try:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         except Exception as error:
-            pytest.fail(f"Chromium could not start ({CHROMIUM}): {error}. Install it: apt-get install chromium")
+            pytest.fail(
+                f"Chromium could not start ({CHROMIUM}): {error}. Install it: apt-get install chromium"
+            )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
         page.set_default_timeout(60_000)
         try:
             page.goto(f"{url}/lab/tree/09_playground.ipynb?token={token}")
             page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
-            assert page.locator(".jp-Dialog").count() == 0, "a dialog opened instead of the notebook"
+            assert page.locator(".jp-Dialog").count() == 0, (
+                "a dialog opened instead of the notebook"
+            )
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
             page.wait_for_function(
                 """() => {
@@ -129,7 +158,9 @@ def test_playground_widgets_respond_in_a_real_browser(lab):
                 }""",
                 timeout=300_000,
             )
-            assert "Error displaying widget" not in page.content(), "the widgets front end is missing"
+            assert "Error displaying widget" not in page.content(), (
+                "the widgets front end is missing"
+            )
 
             # 1. the temperature slider: two steps right, 0.8 -> 1.0, and the sample is redrawn
             sample = page.locator(".pg-sample-output")
@@ -141,7 +172,9 @@ def test_playground_widgets_respond_in_a_real_browser(lab):
             handle.press("ArrowRight")
             assert page.locator(".pg-temperature .widget-readout").inner_text().strip() == "1.00"
             sample.get_by_text("temperature=1.0").wait_for()
-            assert sample.inner_text() != before, "moving the temperature slider did not change the sample"
+            assert sample.inner_text() != before, (
+                "moving the temperature slider did not change the sample"
+            )
 
             # 2. a new prompt: the sample now starts with it
             box = page.locator(".pg-prompt input[type=text]")

@@ -50,8 +50,10 @@ def iterate_right(data, batch_size, context_length):
     starts = list(range(0, len(data) - context_length, context_length))
     for i in range(0, len(starts), batch_size):
         chunk = starts[i : i + batch_size]
-        yield (torch.stack([data[s : s + context_length] for s in chunk]),
-               torch.stack([data[s + 1 : s + context_length + 1] for s in chunk]))
+        yield (
+            torch.stack([data[s : s + context_length] for s in chunk]),
+            torch.stack([data[s + 1 : s + context_length + 1] for s in chunk]),
+        )
 
 
 def test_iterate_batches(capsys):
@@ -174,7 +176,9 @@ def test_sample_next(capsys):
 
     assert C.check_sample_next(sample_next)
     # plausible mistake: forgetting top-k
-    assert not C.check_sample_next(lambda logits, t, k: torch.multinomial(F.softmax(logits / max(t, 1e-6), -1), 1))
+    assert not C.check_sample_next(
+        lambda logits, t, k: torch.multinomial(F.softmax(logits / max(t, 1e-6), -1), 1)
+    )
     assert "top_k=2 keeps only ids {1, 2}" in capsys.readouterr().out
     # plausible mistake: dividing by a temperature of 0
     assert not C.check_sample_next(lambda logits, t, k: sample_next(logits / t, 1.0, k))
@@ -186,13 +190,23 @@ def test_most_likely_next(capsys):
 
     tok = CharTokenizer.from_text("ROMEO To be or not First Citizen:\n")
     torch.manual_seed(0)
-    model = GPT(GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2, n_layer=1, dropout=0.0)).eval()
+    model = GPT(
+        GPTConfig(
+            vocab_size=tok.vocab_size,
+            context_length=32,
+            n_embd=16,
+            n_head=2,
+            n_layer=1,
+            dropout=0.0,
+        )
+    ).eval()
 
     def right(model, tokenizer, prompt):
         logits, _ = model(torch.tensor([tokenizer.encode(prompt)]))
         return tokenizer.itos[int(logits[0, -1].argmax())]
 
     assert C.check_most_likely_next(right, model, tok)
+
     # plausible mistake: reading the prediction at the first position instead of the last
     def first(model, tokenizer, prompt):
         logits, _ = model(torch.tensor([tokenizer.encode(prompt)]))

@@ -41,7 +41,9 @@ def test_mirror_is_used_and_verified(tmp_path, real_corpus):
     mirror.mkdir()
     (mirror / "input.txt").write_bytes(real_corpus)
     cache = tmp_path / "cache"
-    path = D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False)
+    path = D.fetch_corpus(
+        cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False
+    )
     assert path == cache / D.CORPUS_FILE
     assert D.sha256_of(path) == D.CORPUS_SHA256
 
@@ -72,7 +74,9 @@ def test_corrupt_cache_is_moved_aside_and_fetched_again(tmp_path, real_corpus):
     mirror = tmp_path / "usb"
     mirror.mkdir()
     (mirror / D.CORPUS_FILE).write_bytes(real_corpus)
-    path = D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False)
+    path = D.fetch_corpus(
+        cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", verbose=False
+    )
     assert D.sha256_of(path) == D.CORPUS_SHA256
     kept = cache / (D.CORPUS_FILE + ".corrupt")
     assert kept.read_bytes().endswith(b"X"), "the damaged file is kept aside, not silently deleted"
@@ -84,7 +88,13 @@ def test_bad_mirror_copy_is_not_cached(tmp_path):
     (mirror / D.CORPUS_FILE).write_text("not shakespeare", encoding="utf-8")
     cache = tmp_path / "cache"
     with pytest.raises(D.CorpusUnavailable) as info:
-        D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none", timeout=2, verbose=False)
+        D.fetch_corpus(
+            cache_dir=cache,
+            mirror=str(mirror),
+            url="http://127.0.0.1:9/none",
+            timeout=2,
+            verbose=False,
+        )
     assert "does not match the expected sha256" in str(info.value)
     assert not (cache / D.CORPUS_FILE).exists() and leftovers(cache) == []
 
@@ -92,7 +102,9 @@ def test_bad_mirror_copy_is_not_cached(tmp_path):
 def test_offline_message_says_what_to_do(tmp_path):
     cache = tmp_path / "cache"
     with pytest.raises(D.CorpusUnavailable) as info:
-        D.fetch_corpus(cache_dir=cache, mirror="", url="http://127.0.0.1:9/none", timeout=2, verbose=False)
+        D.fetch_corpus(
+            cache_dir=cache, mirror="", url="http://127.0.0.1:9/none", timeout=2, verbose=False
+        )
     message = str(info.value)
     assert D.CORPUS_SHA256 in message
     assert str(cache / D.CORPUS_FILE) in message
@@ -100,7 +112,9 @@ def test_offline_message_says_what_to_do(tmp_path):
 
 
 def test_offline_falls_back_to_a_labelled_corpus(tmp_path, capsys):
-    corpus = D.load_corpus(cache_dir=tmp_path / "cache", mirror="", url="http://127.0.0.1:9/none", timeout=2)
+    corpus = D.load_corpus(
+        cache_dir=tmp_path / "cache", mirror="", url="http://127.0.0.1:9/none", timeout=2
+    )
     assert not corpus.is_tinyshakespeare
     assert corpus.name == D.OFFLINE_NAME
     assert len(corpus.text) > 100_000
@@ -110,7 +124,11 @@ def test_offline_falls_back_to_a_labelled_corpus(tmp_path, capsys):
 def test_offline_fallback_can_be_refused(tmp_path):
     with pytest.raises(D.CorpusUnavailable):
         D.load_corpus(
-            allow_offline=False, cache_dir=tmp_path / "c", mirror="", url="http://127.0.0.1:9/none", timeout=2
+            allow_offline=False,
+            cache_dir=tmp_path / "c",
+            mirror="",
+            url="http://127.0.0.1:9/none",
+            timeout=2,
         )
 
 

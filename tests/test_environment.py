@@ -15,7 +15,9 @@ def normalise(requirement):
 
 def test_environment_yml_mirrors_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = {normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    wanted = {
+        normalise(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
+    }
     lines = (ROOT / "environment.yml").read_text(encoding="utf-8").splitlines()
     start = lines.index("  - pip:")
     pip_section = [line.strip()[2:] for line in lines[start + 1 :] if line.startswith("      - ")]
@@ -30,4 +32,6 @@ def test_environment_yml_mirrors_pyproject():
 def test_torch_is_a_range_for_learners():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     torch = [r for r in project["dependencies"] if normalise(r)[0] == "torch"]
-    assert torch == ["torch>=2.3"], "learners get any torch >= 2.3; CI pins its own build in .ci/run"
+    assert torch == ["torch>=2.3"], (
+        "learners get any torch >= 2.3; CI pins its own build in .ci/run"
+    )

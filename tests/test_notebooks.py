@@ -28,7 +28,9 @@ def test_notebook_is_valid_and_was_run_top_to_bottom(path):
     )
     errors = [i for i, c in enumerate(code) for o in c.outputs if o.output_type == "error"]
     expected = [i for i, c in enumerate(code) if "raises-exception" in c.metadata.get("tags", [])]
-    assert set(errors) <= set(expected), f"{path.name}: unexpected stored errors in code cells {errors}"
+    assert set(errors) <= set(expected), (
+        f"{path.name}: unexpected stored errors in code cells {errors}"
+    )
     assert nb.metadata.kernelspec.name == "python3"
 
 
@@ -56,13 +58,19 @@ def test_documented_times_match_the_measured_times(document):
     }[document]
     text = (NOTEBOOK_DIR.parent / document).read_text(encoding="utf-8")
     block = text.split(start, 1)[1].split(end, 1)[0].strip()
-    assert block == render(), f"{document} is out of date: run `.venv/bin/python -m helpers.course --readme`"
+    assert block == render(), (
+        f"{document} is out of date: run `.venv/bin/python -m helpers.course --readme`"
+    )
 
 
 def test_every_notebook_with_checked_exercises_has_a_solution():
     solved = {p.name[:2] for p in SOLUTIONS}
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
-        uses_checks = any("helpers.checks import" in c.source for c in nb.cells if c.cell_type == "code")
+        uses_checks = any(
+            "helpers.checks import" in c.source for c in nb.cells if c.cell_type == "code"
+        )
         if uses_checks:
-            assert path.name[:2] in solved, f"{path.name} has checked exercises but no notebooks/solutions/{path.name[:2]}_solutions.ipynb"
+            assert path.name[:2] in solved, (
+                f"{path.name} has checked exercises but no notebooks/solutions/{path.name[:2]}_solutions.ipynb"
+            )

@@ -20,7 +20,14 @@ TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
 def tiny():
     tokenizer = CharTokenizer.from_text(TEXT)
     torch.manual_seed(0)
-    config = GPTConfig(vocab_size=tokenizer.vocab_size, context_length=16, n_embd=32, n_head=4, n_layer=2, dropout=0.0)
+    config = GPTConfig(
+        vocab_size=tokenizer.vocab_size,
+        context_length=16,
+        n_embd=32,
+        n_head=4,
+        n_layer=2,
+        dropout=0.0,
+    )
     return GPT(config).eval(), tokenizer
 
 
@@ -66,7 +73,9 @@ def test_temperature_sharpens_and_flattens(tiny):
     cold, _ = next_char_probs(model, tokenizer, "ROMEO", temperature=0.5)
     warm, _ = next_char_probs(model, tokenizer, "ROMEO", temperature=2.0)
     assert cold.max() > warm.max()
-    assert torch.allclose(cold.sum(), torch.tensor(1.0)) and torch.allclose(warm.sum(), torch.tensor(1.0))
+    assert torch.allclose(cold.sum(), torch.tensor(1.0)) and torch.allclose(
+        warm.sum(), torch.tensor(1.0)
+    )
 
 
 def test_attention_maps_are_causal_distributions(tiny):
@@ -83,7 +92,9 @@ def test_attention_maps_reproduce_the_layer_output(tiny):
     model, tokenizer = tiny
     weights, used = attention_maps(model, tokenizer, "ROMEO: But")
     idx = torch.tensor([tokenizer.encode(used)])
-    x = model.token_embedding_table(idx) + model.position_embedding_table(torch.arange(idx.shape[1]))
+    x = model.token_embedding_table(idx) + model.position_embedding_table(
+        torch.arange(idx.shape[1])
+    )
     block = model.blocks[0]
     h = block.ln1(x)
     C = h.shape[-1]

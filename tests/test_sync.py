@@ -29,7 +29,9 @@ def helper_definitions():
 
 def cell_source(cell):
     # IPython magics and shell escapes are not Python: blank them out before parsing
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines()
+    )
 
 
 def notebook_definitions(path):
@@ -47,7 +49,9 @@ def notebook_definitions(path):
 
 def notebook_path(number):
     matches = sorted(NOTEBOOKS.glob(f"{number}_*.ipynb"))
-    assert matches, f"helpers says it is taught in notebook {number}, but notebooks/{number}_*.ipynb does not exist"
+    assert matches, (
+        f"helpers says it is taught in notebook {number}, but notebooks/{number}_*.ipynb does not exist"
+    )
     return matches[0]
 
 
@@ -72,7 +76,14 @@ def test_every_exported_helper_says_which_notebook_uses_it():
 
 def test_the_contract_covers_the_core_pieces():
     names = {node.name for _, node, _ in TAUGHT_HELPERS}
-    for expected in ["CharTokenizer", "get_batch", "estimate_loss", "BigramLanguageModel", "generate", "train"]:
+    for expected in [
+        "CharTokenizer",
+        "get_batch",
+        "estimate_loss",
+        "BigramLanguageModel",
+        "generate",
+        "train",
+    ]:
         assert expected in names, f"{expected} should be taught in a notebook and kept in sync"
 
 

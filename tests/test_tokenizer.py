@@ -26,7 +26,9 @@ def test_unknown_character_names_character_and_position():
 
 def test_unknown_id_is_a_clear_error():
     tok = CharTokenizer.from_text("abc")
-    with pytest.raises(ValueError, match=r"Id 7 at position 1 is outside the vocabulary \(valid ids are 0..2\)"):
+    with pytest.raises(
+        ValueError, match=r"Id 7 at position 1 is outside the vocabulary \(valid ids are 0..2\)"
+    ):
         tok.decode([0, 7])
 
 
