@@ -218,24 +218,37 @@ def _causality_problem(module, x):
     return None
 
 
+def _build_and_call(name, cls, args, expected_shape, what, hint=""):
+    """Build the learner's module with `args`, run it once on a (2, 8, 16) input.
+
+    Returns (module, input), or None after printing what went wrong.
+    """
+    torch.manual_seed(0)
+    ok, mine = _run(name, cls, *args)
+    if not ok:
+        return None
+    x = torch.randn(2, 8, 16)
+    ok, out = _run(name, lambda: mine(x))
+    if not ok:
+        return None
+    if getattr(out, "shape", None) != expected_shape:
+        _report(
+            name, [(f"output shape {expected_shape} = {what}", getattr(out, "shape", out))], hint
+        )
+        return None
+    return mine, x
+
+
 def check_head(MyHead):
     """Exercise of notebook 05: a Head written from memory, same attribute names as the lecture."""
     from helpers.attention import Head
 
     name = "Head"
-    torch.manual_seed(0)
-    ok, mine = _run(name, MyHead, 16, 8, 8)  # n_embd, head_size, context_length
-    if not ok:
+    built = _build_and_call(name, MyHead, (16, 8, 8), (2, 8, 8), "(B, T, head_size)")
+    if built is None:
         return False
-    x = torch.randn(2, 8, 16)
-    ok, out = _run(name, lambda: mine(x))
-    if not ok:
-        return False
+    mine, x = built
     problems = []
-    if getattr(out, "shape", None) != (2, 8, 8):
-        return _report(
-            name, [("output shape (2, 8, 8) = (B, T, head_size)", getattr(out, "shape", out))]
-        )
     reference = Head(16, 8, 8)
     try:
         for part in ("key", "query", "value"):
@@ -274,19 +287,13 @@ def check_multi_head(MyMultiHeadAttention):
     from helpers.attention import MultiHeadAttention
 
     name = "MultiHeadAttention"
-    torch.manual_seed(0)
-    ok, mine = _run(name, MyMultiHeadAttention, 16, 4, 4, 8)
-    if not ok:
+    hint = "concatenate the heads on the last dimension, then project with a Linear(num_heads * head_size, n_embd)"
+    built = _build_and_call(
+        name, MyMultiHeadAttention, (16, 4, 4, 8), (2, 8, 16), "(B, T, n_embd)", hint
+    )
+    if built is None:
         return False
-    x = torch.randn(2, 8, 16)
-    ok, out = _run(name, lambda: mine(x))
-    if not ok:
-        return False
-    if getattr(out, "shape", None) != (2, 8, 16):
-        hint = "concatenate the heads on the last dimension, then project with a Linear(num_heads * head_size, n_embd)"
-        return _report(
-            name, [("output shape (2, 8, 16) = (B, T, n_embd)", getattr(out, "shape", out))], hint
-        )
+    mine, x = built
     reference = MultiHeadAttention(16, 4, 4, 8)
     problems = []
     try:
@@ -322,18 +329,10 @@ def check_block(MyBlock):
     from helpers.blocks import Block
 
     name = "Block"
-    torch.manual_seed(0)
-    ok, mine = _run(name, MyBlock, 16, 4, 8)
-    if not ok:
+    built = _build_and_call(name, MyBlock, (16, 4, 8), (2, 8, 16), "the shape of the input")
+    if built is None:
         return False
-    x = torch.randn(2, 8, 16)
-    ok, out = _run(name, lambda: mine(x))
-    if not ok:
-        return False
-    if getattr(out, "shape", None) != (2, 8, 16):
-        return _report(
-            name, [("output shape (2, 8, 16), the same as the input", getattr(out, "shape", out))]
-        )
+    mine, x = built
     reference = Block(16, 4, 8)
     problems = []
     try:
