@@ -12,13 +12,7 @@ CONFIG = GPTConfig(vocab_size=5, context_length=8, n_embd=16, n_head=2, n_layer=
 VOCAB = "\n abc"
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models on a busy machine run far faster on one thread than on several."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def trained_pair(seed=0):
