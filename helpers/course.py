@@ -74,6 +74,8 @@ def run_notebook(path, out_path, timeout=3600):
             timeout=timeout,
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
+            # the kernel's own start-up notices (e.g. about its local TCP transport) are noise here
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
         start = time.perf_counter()
         client.execute()
