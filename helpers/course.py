@@ -144,9 +144,14 @@ def notebook_title(path):
     return first.split("·", 1)[-1].strip(" #")
 
 
+def _reference():
+    """The measured run in notebooks/course_times.json, or {} before the first one."""
+    return json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
+
+
 def render_course_map():
     """The README's course map: every notebook, what it builds, measured time and key figures."""
-    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
+    reference = _reference()
     measured = reference.get("notebooks", {})
     lines = [
         f"Measured by `make course` on the reference machine ({reference.get('machine', 'not yet measured')}).",
@@ -169,7 +174,7 @@ TIMES_START, TIMES_END = "<!-- workshop-times:start -->", "<!-- workshop-times:e
 
 def render_workshop_times():
     """WORKSHOP.md's table: minutes per notebook on the reference CPU, from course_times.json."""
-    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
+    reference = _reference()
     measured = reference.get("notebooks", {})
     lines = [
         f"Run times measured by `make course` on {reference.get('machine', 'the reference machine')}.",

@@ -184,15 +184,6 @@ def test_sample_command(tmp_path):
 # --- the pieces of the loop, in-process -----------------------------------------------------
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models on a busy machine run far faster on one thread than on several."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
-
 def test_evaluate_predicts_every_window_once_in_order():
     torch.manual_seed(0)
     model = GPT(
