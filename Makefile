@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # TORCH_SPEC lets CI pin an exact CPU build (torch==2.13.0); learners get any torch >= 2.3.
 TORCH_SPEC ?=
 
-.PHONY: setup lab course test lint clean-venv
+.PHONY: setup lab course test doctor lint clean-venv
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,12 @@ lab: $(PY)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 course: $(PY)  ## run every notebook headless (copies in build/course/) and print the summary table
-	$(PY) -m helpers.course
+	$(PY) -m helpers course
+
+# The doctor must speak on the laptop that is not ready yet, so it does not bootstrap .venv: it runs
+# by file path with the course's Python if there is one, else with $(PYTHON), and says what to fix.
+doctor:  ## is this machine ready? OK or FAIL per requirement, with the fix
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) helpers/course/doctor.py
 
 test: $(PY)  ## unit tests, notebook<->helpers sync test, nbval over every notebook (smoke mode)
 	$(PY) -m pytest

@@ -1,7 +1,7 @@
 """Benchmark notebook 08's GPT on this machine and print a table (a script, not a test).
 
-    python bench/bench_gpt.py            # full run: about 8 minutes on a 2-core CPU
-    python bench/bench_gpt.py --quick    # a short version (about 1 minute) to check it works
+    python bench/bench_gpt.py            # the full run (its measured length: bench/RESULTS.md)
+    python bench/bench_gpt.py --quick    # a short version, to check that it works
 
 What it measures, in one run, on the `cpu` preset's model shape:
 
@@ -24,22 +24,15 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from helpers.batching import train_val_split  # noqa: E402
-from helpers.blocks import Block  # noqa: E402
-from helpers.data import load_corpus  # noqa: E402
-from helpers.model import GPT  # noqa: E402
-from helpers.tokenizer import CharTokenizer  # noqa: E402
-from helpers.trainer import get_train_batch, make_optimizer, preset, train_gpt  # noqa: E402
+from helpers import GPT, Block, CharTokenizer, train_val_split
+from helpers.course.corpus import load_corpus
+from helpers.course.trainer import get_train_batch, make_optimizer, preset, train_gpt
 
 
 class LectureGPT(nn.Module):
@@ -148,7 +141,7 @@ def main():
             ),
             "(c) GPT + trainer step": (
                 fused_trainer,
-                make_optimizer(fused_trainer, train_config, "cpu"),
+                make_optimizer(fused_trainer, train_config, torch.device("cpu")),
                 True,
             ),
         }

@@ -1,41 +1,41 @@
-"""The finished pieces of the course. Each notebook imports what earlier notebooks taught.
+# ruff: noqa: I001 (the imports follow the course, notebook by notebook, not the alphabet)
+"""What you built: every piece the notebooks teach, in course order.
 
-Every piece says in its docstring which notebook teaches it; tests/test_sync.py proves that the
-definition in that notebook and the one here are the same.
+Each piece says in its docstring which notebook teaches it, and tests/test_sync.py proves that the
+definition in that notebook and the one here are the same. What the course runs around these
+pieces (corpus, device, plots, the long-run trainer, checkpoints, playground, checks, ...) lives in
+`helpers.course`; nothing there is taught.
 """
 
-from helpers.attention import Head, MultiHeadAttention
-from helpers.batching import get_batch, train_val_split
-from helpers.bigram import BigramLanguageModel, generate
-from helpers.blocks import Block, FeedForward
-from helpers.data import Corpus, CorpusUnavailable, fetch_corpus, load_corpus
-from helpers.device import choose_threads, pick_device
-from helpers.plotting import LiveLossPlot, plot_losses
-from helpers.report import record
-from helpers.settings import SMOKE
-from helpers.tokenizer import CharTokenizer
-from helpers.training import estimate_loss, train
+from helpers.tokenizer import CharTokenizer  # notebook 01
+from helpers.batching import get_batch, train_val_split  # notebook 02
+from helpers.bigram import BigramLanguageModel, generate  # notebook 03
+from helpers.training import estimate_loss, train  # notebook 03
+from helpers.attention import Head, attention_weights  # notebook 05
+from helpers.attention import MultiHeadAttention  # notebook 06
+from helpers.blocks import Block, FeedForward  # notebook 07
+from helpers.gpt import GPT, GPTConfig, sample_next  # notebook 08
+from helpers.attention import CausalSelfAttention, copy_heads  # notebook 08
+from helpers.training import evaluate, lr_at  # notebook 08
 
 __all__ = [
-    "SMOKE",
-    "BigramLanguageModel",
-    "Block",
-    "FeedForward",
-    "Head",
-    "MultiHeadAttention",
     "CharTokenizer",
-    "Corpus",
-    "CorpusUnavailable",
-    "LiveLossPlot",
-    "choose_threads",
-    "estimate_loss",
-    "fetch_corpus",
-    "generate",
-    "get_batch",
-    "load_corpus",
-    "pick_device",
-    "plot_losses",
-    "record",
-    "train",
     "train_val_split",
+    "get_batch",
+    "BigramLanguageModel",
+    "generate",
+    "estimate_loss",
+    "train",
+    "Head",
+    "attention_weights",
+    "MultiHeadAttention",
+    "FeedForward",
+    "Block",
+    "GPTConfig",
+    "CausalSelfAttention",
+    "copy_heads",
+    "sample_next",
+    "GPT",
+    "evaluate",
+    "lr_at",
 ]

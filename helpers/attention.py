@@ -1,4 +1,5 @@
-"""Self-attention: one head (taught in notebook 05) and several in parallel (notebook 06)."""
+"""Self-attention: one head (notebook 05), several side by side (notebook 06), and all heads at
+once with PyTorch's fused attention (notebook 08)."""
 
 import torch
 import torch.nn as nn
@@ -79,3 +80,71 @@ def attention_weights(head, x):
     wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
     wei = wei.masked_fill(head.tril[:T, :T] == 0, float("-inf"))
     return F.softmax(wei, dim=-1)
+
+
+class CausalSelfAttention(nn.Module):
+    """All heads of notebook 06's MultiHeadAttention at once, with fused attention.
+
+    One linear layer makes the queries, keys and values of every head; the heads become a batch
+    dimension, and F.scaled_dot_product_attention does scale, causal mask, softmax, dropout and
+    the weighted sum in one call. While GPT.generate samples with a KV cache, `self.cache` holds
+    the keys and values of the positions seen so far. Taught in notebook 08.
+    """
+
+    def __init__(self, n_embd, n_head, context_length, dropout=0.0):
+        super().__init__()
+        if n_embd % n_head != 0:
+            raise ValueError(f"n_embd={n_embd} is not divisible by n_head={n_head}.")
+        self.n_head = n_head
+        self.context_length = context_length
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=False)  # q, k, v of all heads, stacked
+        self.proj = nn.Linear(n_embd, n_embd)
+        self.attn_dropout = dropout  # a probability: SDPA drops attention weights itself
+        self.resid_dropout = nn.Dropout(dropout)
+        self.cache = None  # None: no KV cache; []: an empty one; [k, v]: the past's keys and values
+
+    def forward(self, x):
+        B, T, C = x.shape
+        q, k, v = self.c_attn(x).split(C, dim=2)
+        # (B, T, C) -> (B, n_head, T, head_size): each head becomes one more batch entry
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
+        past = self.cache[0].shape[2] if self.cache else 0  # positions already in the KV cache
+        if past + T > self.context_length:
+            raise ValueError(
+                f"{past + T} positions, but this attention was built for context_length="
+                f"{self.context_length}. Crop the input to the last {self.context_length} tokens."
+            )
+        if self.cache is not None:
+            if past:  # keys and values of earlier positions: attend over them as well
+                k = torch.cat((self.cache[0], k), dim=2)
+                v = torch.cat((self.cache[1], v), dim=2)
+            self.cache = [k, v]
+        mask = None
+        if past:  # new queries see every cached position and, among themselves, only the past
+            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+        dropout_p = self.attn_dropout if self.training else 0.0
+        y = F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal=not past)
+        # (B, n_head, T, head_size) -> (B, T, C): the heads side by side again, as torch.cat did
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.proj(y))
+
+
+@torch.no_grad()
+def copy_heads(mha, attn):
+    """Copy the weights of notebook 06's MultiHeadAttention `mha` into CausalSelfAttention `attn`.
+
+    Head h's query rows become rows h*head_size.. of the q third of c_attn (keys and values
+    likewise), so both modules compute the same function. Returns `attn`. Taught in notebook 08.
+    """
+    heads = list(mha.heads)
+    if len(heads) != attn.n_head or mha.proj.weight.shape != attn.proj.weight.shape:
+        raise ValueError(
+            f"Shapes differ: {len(heads)} heads into {attn.n_head}, projection "
+            f"{tuple(mha.proj.weight.shape)} into {tuple(attn.proj.weight.shape)}."
+        )
+    q = torch.cat([h.query.weight for h in heads])  # (n_embd, n_embd): heads stacked by rows
+    k = torch.cat([h.key.weight for h in heads])
+    v = torch.cat([h.value.weight for h in heads])
+    attn.c_attn.weight.copy_(torch.cat([q, k, v]))
+    attn.proj.load_state_dict(mha.proj.state_dict())
+    return attn

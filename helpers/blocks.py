@@ -39,9 +39,11 @@ class Block(nn.Module):
         if n_embd <= 0 or n_head <= 0:
             raise ValueError(f"n_embd and n_head must be positive, got {n_embd} and {n_head}.")
         if n_embd % n_head != 0:
+            fits = [h for h in range(1, n_embd + 1) if n_embd % h == 0]
+            nearest = min(fits, key=lambda h: abs(h - n_head))  # the same rule as GPTConfig's
             raise ValueError(
                 f"n_embd={n_embd} is not divisible by n_head={n_head}: each head gets "
-                f"n_embd // n_head channels. Pick e.g. n_head={next(h for h in range(n_head, 0, -1) if n_embd % h == 0)}."
+                f"n_embd // n_head channels. Pick e.g. n_head={nearest}."
             )
         head_size = n_embd // n_head
         self.sa = (

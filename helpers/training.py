@@ -1,10 +1,13 @@
-"""Measuring the loss and the training loop. Taught in notebook 03; used by every later model."""
+"""Measuring the loss and training: notebook 03's estimate_loss and train, used by every later
+model, and notebook 08's evaluate (the whole split, in order) and lr_at (warmup + cosine)."""
+
+import math
 
 import torch
 from tqdm.auto import tqdm
 
 from helpers.batching import get_batch
-from helpers.plotting import LiveLossPlot
+from helpers.course.plotting import LiveLossPlot
 
 
 @torch.no_grad()
@@ -71,3 +74,46 @@ def train(
         progress.update()
     progress.close()
     return history
+
+
+@torch.no_grad()
+def evaluate(model, data, context_length, batch_size=64, device="cpu", max_windows=None):
+    """Mean loss over `data` cut into non-overlapping windows of context_length characters.
+
+    Every character (but the last partial window) is predicted exactly once, in a fixed order:
+    a steadier figure than random batches, for less work. `max_windows` takes that many windows
+    spread evenly over the data instead. Taught in notebook 08.
+    """
+    n = (len(data) - 1) // context_length  # each window needs the character after it as a target
+    if n < 1:
+        raise ValueError(f"{len(data)} tokens are too few for one window of {context_length}.")
+    starts = torch.arange(n) * context_length
+    if max_windows is not None and max_windows < n:
+        starts = starts[torch.linspace(0, n - 1, max_windows).long()]
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for i in range(0, len(starts), batch_size):
+        rows = starts[i : i + batch_size, None] + torch.arange(context_length)  # (b, T) indices
+        _, loss = model(data[rows].to(device), data[rows + 1].to(device))
+        total += loss.item() * rows.numel()
+        count += rows.numel()
+    model.train(was_training)
+    return total / count
+
+
+def lr_at(step, cfg, progress=None):
+    """The learning rate for `step`: a linear warmup, then a cosine decay to cfg.min_lr.
+
+    Warmup: large updates to random weights are unstable, so the rate climbs over warmup_iters
+    steps. Decay: smaller steps at the end settle into a lower loss. `progress` (0 to 1) says how
+    far along the run is, step / max_iters unless given; a run with a time budget passes the
+    larger of that and the share of its time used, so the decay ends when the time does.
+    Taught in notebook 08.
+    """
+    if step < cfg.warmup_iters:
+        return cfg.learning_rate * (step + 1) / cfg.warmup_iters
+    progress = step / cfg.max_iters if progress is None else progress
+    progress = min(max(progress, 0.0), 1.0)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # from 1 down to 0
+    return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)

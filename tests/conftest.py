@@ -1,5 +1,14 @@
+"""Fixtures shared by the tests: one thread for tiny models, and one tiny GPT to build on."""
+
+import dataclasses
+
 import pytest
 import torch
+
+from helpers import GPT, GPTConfig
+
+# The smallest GPT that still has everything: two layers of two heads, a context of 8.
+TINY = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=2, dropout=0.0)
 
 
 @pytest.fixture
@@ -9,3 +18,15 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt():
+    """`tiny_gpt(seed=0, **changes)`: a freshly seeded tiny GPT in eval mode, its config TINY with
+    `changes` applied. `tiny_gpt().config` is TINY itself."""
+
+    def build(seed=0, **changes):
+        torch.manual_seed(seed)
+        return GPT(dataclasses.replace(TINY, **changes)).eval()
+
+    return build

@@ -7,8 +7,15 @@ configurations, exact expectations where the maths gives them.
 import pytest
 import torch
 
-from helpers.attention import Head, MultiHeadAttention, attention_weights
-from helpers.blocks import Block, FeedForward
+from helpers import (
+    Block,
+    CausalSelfAttention,
+    FeedForward,
+    Head,
+    MultiHeadAttention,
+    attention_weights,
+    copy_heads,
+)
 
 N_EMBD, N_HEAD, CONTEXT = 32, 4, 8
 HEAD_SIZE = N_EMBD // N_HEAD
@@ -41,14 +48,6 @@ def test_a_sequence_longer_than_the_context_is_a_clear_error(kind):
     assert f"{CONTEXT + 3} positions" in message
     assert f"context_length={CONTEXT}" in message
     assert f"last {CONTEXT} tokens" in message
-
-
-def test_n_embd_not_divisible_by_n_head_is_a_clear_error_at_construction():
-    with pytest.raises(ValueError) as info:
-        Block(30, 4, CONTEXT)
-    message = str(info.value)
-    assert "n_embd=30 is not divisible by n_head=4" in message
-    assert "n_head=3" in message  # the nearest head count that does divide 30
 
 
 @pytest.mark.parametrize(
@@ -91,13 +90,6 @@ def test_parameter_counts():
     assert count(FeedForward(N_EMBD)) == (N_EMBD * 128 + 128) + (128 * N_EMBD + N_EMBD) == 8352
     # attention + feed-forward + two LayerNorms (a weight and a bias each)
     assert count(make("Block")) == 4128 + 8352 + 2 * 2 * N_EMBD == 12608
-
-
-def test_block_uses_the_attention_module_it_is_given():
-    torch.manual_seed(0)
-    attention = MultiHeadAttention(N_EMBD, 2, 16, CONTEXT)
-    block = Block(N_EMBD, 2, CONTEXT, attention=attention)
-    assert block.sa is attention
 
 
 # ---- causality: the future never leaks into the past ---------------------------------------
@@ -176,3 +168,33 @@ def test_scaling_keeps_the_score_variance_near_one(head_size):
         f"head_size={head_size}: score variance {score_variance:.3f}, expected about 1 "
         f"(without the scaling it would be about {head_size})"
     )
+
+
+# ---- fused attention: all heads at once (notebook 08) ---------------------------------------
+
+
+@pytest.mark.parametrize("T", [1, 5, 16])
+def test_fused_attention_equals_multi_head_attention_with_copied_weights(T):
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(n_embd=32, num_heads=4, head_size=8, context_length=16)
+    fused = copy_heads(mha, CausalSelfAttention(32, 4, context_length=16))
+    x = torch.randn(3, T, 32)
+    torch.testing.assert_close(fused(x), mha(x), atol=1e-5, rtol=1e-4)
+    # gradients flow the same way too
+    fused(x).square().sum().backward()
+    mha(x).square().sum().backward()
+    torch.testing.assert_close(fused.proj.weight.grad, mha.proj.weight.grad, atol=1e-4, rtol=1e-4)
+
+
+def test_fused_attention_differs_from_multi_head_attention_without_copying():
+    torch.manual_seed(0)
+    mha = MultiHeadAttention(32, 4, 8, 16)
+    fused = CausalSelfAttention(32, 4, 16)
+    x = torch.randn(2, 6, 32)
+    assert not torch.allclose(fused(x), mha(x), atol=1e-3)  # the equality above is not a fluke
+
+
+def test_copy_heads_refuses_mismatched_shapes():
+    mha = MultiHeadAttention(32, 4, 8, 16)
+    with pytest.raises(ValueError, match="Shapes differ"):
+        copy_heads(mha, CausalSelfAttention(32, 2, 16))

@@ -24,7 +24,7 @@ def test_notebook_is_valid_and_was_run_top_to_bottom(path):
     counts = [c.execution_count for c in code]
     assert counts == list(range(1, len(code) + 1)), (
         f"{path.name}: execution counts {counts} show the stored outputs are not from one clean "
-        "top-to-bottom run; regenerate them with `python -m helpers.course --inplace`"
+        "top-to-bottom run; regenerate them with `python -m helpers course --inplace`"
     )
     errors = [i for i, c in enumerate(code) for o in c.outputs if o.output_type == "error"]
     expected = [i for i, c in enumerate(code) if "raises-exception" in c.metadata.get("tags", [])]
@@ -50,16 +50,16 @@ def test_notebook_has_goals_exercises_and_checked_cells(path):
 
 @pytest.mark.parametrize("document", ["README.md", "WORKSHOP.md"])
 def test_documented_times_match_the_measured_times(document):
-    from helpers import course
+    from helpers.course import runner
 
     start, end, render = {
-        "README.md": (course.MAP_START, course.MAP_END, course.render_course_map),
-        "WORKSHOP.md": (course.TIMES_START, course.TIMES_END, course.render_workshop_times),
+        "README.md": (runner.MAP_START, runner.MAP_END, runner.render_course_map),
+        "WORKSHOP.md": (runner.TIMES_START, runner.TIMES_END, runner.render_workshop_times),
     }[document]
     text = (NOTEBOOK_DIR.parent / document).read_text(encoding="utf-8")
     block = text.split(start, 1)[1].split(end, 1)[0].strip()
     assert block == render(), (
-        f"{document} is out of date: run `.venv/bin/python -m helpers.course --readme`"
+        f"{document} is out of date: run `.venv/bin/python -m helpers course --readme`"
     )
 
 
@@ -68,7 +68,7 @@ def test_every_notebook_with_checked_exercises_has_a_solution():
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         uses_checks = any(
-            "helpers.checks import" in c.source for c in nb.cells if c.cell_type == "code"
+            "helpers.course.checks import" in c.source for c in nb.cells if c.cell_type == "code"
         )
         if uses_checks:
             assert path.name[:2] in solved, (

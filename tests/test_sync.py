@@ -62,16 +62,41 @@ TAUGHT_HELPERS = [
 ]
 
 
-def test_every_exported_helper_says_which_notebook_uses_it():
-    import helpers
-
-    missing = [
+def test_every_piece_directly_in_helpers_is_taught_in_a_notebook():
+    untaught = [
         f"helpers/{module}.py: {node.name}"
         for module, node in helper_definitions()
-        if node.name in helpers.__all__
-        and not re.search(r"notebook \d\d", ast.get_docstring(node) or "", re.IGNORECASE)
+        if not TAUGHT.search(ast.get_docstring(node) or "")
     ]
-    assert not missing, f"these helpers do not say which notebook teaches or uses them: {missing}"
+    assert not untaught, (
+        f"helpers/ holds only what a notebook teaches; these say no 'Taught in notebook NN': "
+        f"{untaught}. Teach them in a notebook, or move them to helpers/course/."
+    )
+
+
+def test_nothing_in_helpers_course_claims_to_be_taught():
+    claims = [
+        f"{path.relative_to(ROOT)}: {node.name}"
+        for path in sorted((HELPERS / "course").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, DEFINITION) and TAUGHT.search(ast.get_docstring(node) or "")
+    ]
+    assert not claims, f"helpers/course/ is not taught, but these say they are: {claims}"
+
+
+def test_helpers_exports_every_taught_piece_in_course_order_and_nothing_else():
+    import helpers
+
+    taught = sorted(
+        TAUGHT_HELPERS, key=lambda item: item[2]
+    )  # stable: file order within a notebook
+    assert set(helpers.__all__) == {node.name for _, node, _ in taught}, (
+        "helpers/__init__.py should export exactly the taught pieces"
+    )
+    numbers = [next(n for _, node, n in taught if node.name == name) for name in helpers.__all__]
+    assert numbers == sorted(numbers), f"helpers.__all__ is not in course order: {numbers}"
+    for name in helpers.__all__:
+        assert getattr(helpers, name).__doc__, f"helpers.{name} has no docstring"
 
 
 def test_the_contract_covers_the_core_pieces():
@@ -111,3 +136,31 @@ def test_notebooks_import_earlier_pieces_instead_of_copying_them(path):
         f"{path.name} redefines {copies}, taught in notebooks "
         f"{[taught_elsewhere[c] for c in copies]}: import them from helpers instead"
     )
+
+
+# Module paths and commands from before helpers/ was split into what you built and helpers/course/.
+OLD_PATHS = re.compile(
+    r"helpers[./](?:model|trainer|checkpoint|data|device|plotting|playground|checks|doctor|report"
+    r"|settings|sample)\b|helpers/train\.py|python -m helpers\.(?:train|course)\b"
+)
+
+
+def test_no_file_names_the_old_module_paths():
+    import subprocess
+
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    found = []
+    for name in tracked:
+        path = ROOT / name
+        if (
+            path.suffix not in (".py", ".md", ".ipynb", ".toml", ".yml", ".cfg", "")
+            or not path.is_file()
+        ):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        found += [
+            f"{name}: {m.group(0)}" for m in OLD_PATHS.finditer(text) if path != Path(__file__)
+        ]
+    assert not found, f"old module paths or commands (use the new layout): {found}"

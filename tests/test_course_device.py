@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from helpers import choose_threads, pick_device
+from helpers.course import choose_threads, pick_device
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,4 @@
-"""Loss curves: a live view while training, and a comparison plot afterwards.
-
-Plumbing used by the training cells of notebooks 03-08, not taught.
-"""
+"""Loss curves: a live view while training, and a comparison plot afterwards."""
 
 import io
 
@@ -30,7 +27,6 @@ class LiveLossPlot:
 
     Inside Jupyter it updates one image (a plain matplotlib Figure rendered to PNG, which redraws
     reliably); elsewhere (a terminal, a log file) it prints one line per evaluation instead.
-    Used by `train` (notebook 03) and the training command.
     """
 
     def __init__(self, title="training"):
@@ -66,10 +62,7 @@ class LiveLossPlot:
 
 
 def plot_losses(histories, title="loss curves"):
-    """Plot one history ({"step", "train", "val"}) or a dict of named histories on one chart.
-
-    Used from notebook 03 on (plumbing, not taught).
-    """
+    """Plot one history ({"step", "train", "val"}) or a dict of named histories on one chart."""
     if "step" in histories:
         histories = {"": histories}
     fig, ax = plt.subplots(figsize=(7, 4))

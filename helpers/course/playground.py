@@ -1,7 +1,7 @@
 """Widgets to play with a trained GPT: sampling, next-character probabilities, attention maps.
 
-Used in notebook 09 (plumbing, not taught). Every plot is a plain matplotlib Figure rendered to
-PNG and shown inside an Output widget: that redraws reliably after every slider move.
+Every plot is a plain matplotlib Figure rendered to PNG and shown inside an Output widget: that
+redraws reliably after every slider move.
 """
 
 import io
@@ -16,7 +16,6 @@ def prompt_ids(tokenizer, prompt):
     """Encode `prompt`, dropping characters outside the vocabulary; returns (ids, dropped chars).
 
     An empty prompt (or one with nothing left) starts from id 0, the newline, as the lecture does.
-    Used in notebook 09.
     """
     dropped = sorted({ch for ch in prompt if ch not in tokenizer.stoi})
     ids = tokenizer.encode("".join(ch for ch in prompt if ch in tokenizer.stoi))
@@ -39,7 +38,6 @@ def sample_text(model, tokenizer, prompt, length=200, temperature=0.8, top_k=Non
     """Continue `prompt` with `length` characters; returns (text, note about the prompt).
 
     temperature 0 is greedy; top_k larger than the vocabulary keeps every character.
-    Used in notebook 09.
     """
     ids, dropped = prompt_ids(tokenizer, prompt)
     device = next(model.parameters()).device
@@ -51,7 +49,7 @@ def sample_text(model, tokenizer, prompt, length=200, temperature=0.8, top_k=Non
 
 @torch.no_grad()
 def next_char_probs(model, tokenizer, prompt, temperature=1.0):
-    """Probabilities of every next character after `prompt`: (probs tensor, note). Used in notebook 09."""
+    """Probabilities of every next character after `prompt`: (probs tensor, note)."""
     ids, dropped = prompt_ids(tokenizer, prompt)
     context = model.config.context_length
     device = next(model.parameters()).device
@@ -78,7 +76,7 @@ def _attention_weights(attn, x):
 @torch.no_grad()
 def attention_maps(model, tokenizer, text):
     """Attention weights of every layer and head for `text`: (n_layer, n_head, T, T), plus the
-    characters actually used (cropped to the context, unknown ones dropped). Used in notebook 09."""
+    characters actually used (cropped to the context, unknown ones dropped)."""
     ids, _ = prompt_ids(tokenizer, text)
     ids = ids[-model.config.context_length :]
     captured = []
@@ -150,10 +148,7 @@ def _show_png(out, fig, note=""):
 
 
 def sampling_widget(model, tokenizer):
-    """Prompt, temperature, top-k, length and seed controls; the sample redraws on every change.
-
-    Used in notebook 09.
-    """
+    """Prompt, temperature, top-k, length and seed controls; the sample redraws on every change."""
     import ipywidgets as w
 
     wide = {"description_width": "initial"}
@@ -191,7 +186,7 @@ def sampling_widget(model, tokenizer):
 
 def next_char_widget(model, tokenizer, k=10):
     """A prompt box and a temperature slider; the bar chart of next-character probabilities
-    updates as you type. Used in notebook 09."""
+    updates as you type."""
     import ipywidgets as w
 
     prompt = w.Text(
@@ -223,7 +218,7 @@ def next_char_widget(model, tokenizer, k=10):
 
 
 def attention_explorer(model, tokenizer, text="ROMEO: But soft, what light"):
-    """Type a line, pick a layer and a head, see who attends to whom. Used in notebook 09."""
+    """Type a line, pick a layer and a head, see who attends to whom."""
     import ipywidgets as w
 
     box = w.Text(value=text, description="text", continuous_update=False).add_class("pg-attn-text")
@@ -249,10 +244,7 @@ def attention_explorer(model, tokenizer, text="ROMEO: But soft, what light"):
 
 
 def temperature_figure(model, tokenizer, prompt, temperatures=(0.5, 1.0, 2.0), k=10):
-    """Side-by-side bar charts of the same next-character distribution at several temperatures.
-
-    Used in notebook 09.
-    """
+    """Side-by-side bar charts of the same next-character distribution at several temperatures."""
     fig = Figure(figsize=(4 * len(temperatures), 3), dpi=90)
     axes = fig.subplots(1, len(temperatures), sharey=True)
     for ax, t in zip(axes, temperatures, strict=True):
@@ -269,18 +261,15 @@ def temperature_figure(model, tokenizer, prompt, temperatures=(0.5, 1.0, 2.0), k
 
 
 def show_figure(fig):
-    """Display a matplotlib Figure as a PNG image in the notebook. Used in notebook 09."""
+    """Display a matplotlib Figure as a PNG image in the notebook."""
     from IPython.display import Image, display
 
     display(Image(data=_png(fig), format="png"))
 
 
 def newest_checkpoint(directory=None):
-    """The most recently written checkpoint (*.pt) in `directory` (default checkpoints/), or None.
-
-    Used in notebook 09.
-    """
-    from helpers.checkpoint import CHECKPOINT_DIR
+    """The most recently written checkpoint (*.pt) in `directory` (default checkpoints/), or None."""
+    from helpers.course.settings import CHECKPOINT_DIR
 
     directory = Path(directory) if directory is not None else CHECKPOINT_DIR
     found = (

@@ -1,17 +1,12 @@
-"""Run the whole course headless and print what each notebook measured: `make course`.
-
-    python -m helpers.course                 # every notebook, executed copies in build/course/
-    python -m helpers.course 03 05           # only notebooks whose names start with 03 or 05
-    python -m helpers.course --inplace       # overwrite the notebooks' stored outputs (maintainers)
-    python -m helpers.course --readme        # rewrite README's map + WORKSHOP's times from course_times.json
-    python -m helpers.course --solutions --inplace   # store the solution notebooks' outputs
+"""Run the whole course headless and print what each notebook measured: `python -m helpers course`.
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
 to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
-their key figures with `helpers.record(...)`; the table at the end lists them with the run time.
+their key figures with `record(...)`; the table at the end lists them with the run time. A
+normal-length `--inplace` run also keeps its times in notebooks/course_times.json, from which the
+README's course map, WORKSHOP.md's timings and notebook 00's estimate are drawn.
 """
 
-import argparse
 import json
 import os
 import sys
@@ -19,20 +14,28 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers.report import RECORD_FILE_VARIABLE
-from helpers.settings import SMOKE
+from helpers.course import settings
+from helpers.course.files import atomic_write
+from helpers.course.settings import BUILD_DIR, NOTEBOOKS, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ROOT / "notebooks"
 TIMES_FILE = NOTEBOOKS / "course_times.json"  # written by a normal-length `--inplace` run
+RECORD_FILE_VARIABLE = "COURSE_RECORD_FILE"  # set for the kernels the runner starts
+
+
+def record(**figures):
+    """Print a notebook's key figures and, under the course runner, hand them to its table."""
+    for key, value in figures.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"measured: {key} = {shown}")
+    target = settings.record_file()
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(json.dumps(figures) + "\n")
 
 
 def predict_run_times():
-    """Print how long each notebook should take on this machine, from the reference run.
-
-    Used in notebook 00 (plumbing, not taught).
-    """
-    from helpers.device import speed_probe
+    """Print how long each notebook should take on this machine, from the reference run."""
+    from helpers.course.device import speed_probe
 
     if not TIMES_FILE.exists():
         print(f"No reference timings yet ({TIMES_FILE.name} is missing); skipping the estimate.")
@@ -81,9 +84,8 @@ def run_notebook(path, out_path, timeout=3600):
         client.execute()
         seconds = time.perf_counter() - start
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out_path.with_suffix(".ipynb.part")
-        nbformat.write(nb, tmp)
-        os.replace(tmp, out_path)
+        with atomic_write(out_path, "w") as f:
+            nbformat.write(nb, f)
         figures = {}
         with open(record_file, encoding="utf-8") as f:
             for line in f:
@@ -211,35 +213,19 @@ def update_readme():
     print("README.md course map and WORKSHOP.md timings updated")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these")
-    parser.add_argument("--inplace", action="store_true", help="overwrite the notebooks themselves")
-    parser.add_argument("--outdir", default=str(ROOT / "build" / "course"))
-    parser.add_argument(
-        "--readme",
-        action="store_true",
-        help="only rewrite README's course map and WORKSHOP.md's timings",
-    )
-    parser.add_argument("--solutions", action="store_true", help="run notebooks/solutions/ instead")
-    args = parser.parse_args(argv)
-    if args.readme:
-        update_readme()
-        return
-
-    paths = course_notebooks(args.only, solutions=args.solutions)
+def run_course(only=(), inplace=False, outdir=None, solutions=False):
+    """Run the chosen notebooks in order and print the table; stop at the first that fails."""
+    paths = course_notebooks(only, solutions=solutions)
     if not paths:
-        sys.exit(f"No notebook in {NOTEBOOKS} matches {args.only}.")
-    outdir = Path(args.outdir)
-    from helpers.device import speed_probe
+        sys.exit(f"error: no notebook in {NOTEBOOKS} matches {list(only)}.")
+    outdir = Path(outdir) if outdir else BUILD_DIR / "course"
+    from helpers.course.device import speed_probe
 
     probe_seconds = speed_probe()
     rows, failed = [], None
     for path in paths:
         print(f"running {path.name} ...", flush=True)
-        target = path if args.inplace else outdir / path.name
+        target = path if inplace else outdir / path.name
         try:
             seconds, figures = run_notebook(path, target)
         except Exception as e:  # report which notebook broke, then stop
@@ -251,20 +237,10 @@ def main(argv=None):
     table = format_table(rows)
     print("\n" + table)
     outdir.mkdir(parents=True, exist_ok=True)
-    summary = {
-        "smoke": os.environ.get("COURSE_SMOKE", ""),
-        "threads": os.environ.get("COURSE_THREADS", ""),
-        "rows": rows,
-    }
-    (outdir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     (outdir / "summary.md").write_text(table + "\n", encoding="utf-8")
     print(f"\nsummary written to {outdir / 'summary.md'}")
-    if args.inplace and not SMOKE and not args.solutions:
+    if inplace and not settings.smoke() and not solutions:
         update_reference_times(rows, probe_seconds)
         update_readme()
     if failed:
         sys.exit(failed)
-
-
-if __name__ == "__main__":
-    main()

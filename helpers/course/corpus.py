@@ -1,6 +1,6 @@
 """Getting the corpus: download once, verify, cache; a local mirror first; an offline fallback.
 
-Used in notebook 00 onwards (plumbing, not taught). Where the text comes from:
+Where the text comes from:
 
 1. the cache, ``data/tinyshakespeare.txt`` (verified by sha256 every time it is read);
 2. a mirror directory named by ``COURSE_DATA_MIRROR`` (e.g. a USB stick in a workshop);
@@ -12,11 +12,12 @@ Used in notebook 00 onwards (plumbing, not taught). Where the text comes from:
 
 import hashlib
 import os
-import shutil
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.course import settings
+from helpers.course.files import atomic_write
 
 CORPUS_NAME = "tinyshakespeare"
 CORPUS_FILE = "tinyshakespeare.txt"
@@ -27,20 +28,17 @@ CORPUS_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565e
 CORPUS_BYTES = 1_115_394
 OFFLINE_NAME = "pydoc_data (offline stand-in)"
 
-DATA_DIR = Path(os.environ.get("COURSE_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
-
 
 class CorpusUnavailable(RuntimeError):
-    """Raised when the corpus is neither cached, mirrored nor downloadable (see notebook 00)."""
+    """The corpus is neither cached, mirrored nor downloadable; the message says what to do."""
 
 
 @dataclass
 class Corpus:
-    """The text the course trains on, with where it came from. Used in notebook 01."""
+    """The text the course trains on, and its name."""
 
     name: str
     text: str
-    source: str
 
     @property
     def is_tinyshakespeare(self):
@@ -55,59 +53,57 @@ def sha256_of(path):
     return h.hexdigest()
 
 
-def _install_verified(src, dest):
-    """Copy `src` to `dest` through a temporary file in the same directory, then rename.
+def _copy_verified(chunks, dest, what):
+    """Write the byte `chunks` to `dest` atomically, only if their sha256 is the corpus's.
 
-    The rename happens only after the checksum matched, so a partial or corrupt copy never
-    sits in the cache under the real name.
+    Nothing is left under the real name when the check fails (see helpers/course/files.py).
     """
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        if sha256_of(tmp) != CORPUS_SHA256:
-            raise CorpusUnavailable(f"{src} does not match the expected sha256.")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    digest = hashlib.sha256()
+    with atomic_write(dest) as out:
+        for block in chunks:
+            digest.update(block)
+            out.write(block)
+        if digest.hexdigest() != CORPUS_SHA256:
+            raise CorpusUnavailable(
+                f"{what} does not match the expected sha256 ({digest.hexdigest()[:12]}... instead "
+                f"of {CORPUS_SHA256[:12]}...): it is corrupt or incomplete, and was not kept."
+            )
+
+
+def _blocks(f, size=1 << 16):
+    return iter(lambda: f.read(size), b"")
+
+
+def _copy_from_mirror(src, dest):
+    with open(src, "rb") as f:
+        _copy_verified(_blocks(f), dest, f"The mirror copy {src}")
 
 
 def _download(url, dest, timeout):
     from tqdm.auto import tqdm
 
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
-            total = int(response.headers.get("Content-Length") or CORPUS_BYTES)
-            with tqdm(
-                total=total, unit="B", unit_scale=True, desc=f"downloading {CORPUS_FILE}"
-            ) as bar:
-                for block in iter(lambda: response.read(1 << 16), b""):
-                    out.write(block)
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        total = int(response.headers.get("Content-Length") or CORPUS_BYTES)
+        with tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {CORPUS_FILE}") as bar:
+
+            def counted():
+                for block in _blocks(response):
                     bar.update(len(block))
-        digest = sha256_of(tmp)
-        if digest != CORPUS_SHA256:
-            raise CorpusUnavailable(
-                f"The download from {url} is corrupt or incomplete (sha256 {digest[:12]}..., "
-                f"expected {CORPUS_SHA256[:12]}...). It was deleted; try again."
-            )
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+                    yield block
+
+            _copy_verified(counted(), dest, f"The download from {url}")
 
 
 def fetch_corpus(cache_dir=None, mirror=None, url=None, timeout=15.0, verbose=True):
     """Return the path of a verified copy of tinyshakespeare, fetching it if needed.
 
     A cached file with the wrong checksum is never used: it is renamed to ``*.corrupt`` (kept,
-    not deleted, in case it is yours) and the corpus is fetched again.
-    Used in notebook 00 (plumbing, not taught).
+    not deleted, in case it is yours) and the corpus is fetched again. `mirror` and `cache_dir`
+    default to COURSE_DATA_MIRROR and COURSE_DATA_DIR (see settings.py); mirror="" means none.
     """
     say = print if verbose else (lambda *a, **k: None)
-    cache_dir = Path(cache_dir) if cache_dir is not None else DATA_DIR
-    mirror = mirror if mirror is not None else os.environ.get("COURSE_DATA_MIRROR", "")
+    cache_dir = Path(cache_dir) if cache_dir is not None else settings.data_dir()
+    mirror = mirror if mirror is not None else (settings.mirror() or "")
     url = url if url is not None else CORPUS_URL
     cache_dir.mkdir(parents=True, exist_ok=True)
     dest = cache_dir / CORPUS_FILE
@@ -125,7 +121,7 @@ def fetch_corpus(cache_dir=None, mirror=None, url=None, timeout=15.0, verbose=Tr
             candidate = Path(mirror) / name
             if candidate.is_file():
                 try:
-                    _install_verified(candidate, dest)
+                    _copy_from_mirror(candidate, dest)
                     say(f"Copied the corpus from the mirror {candidate}.")
                     return dest
                 except CorpusUnavailable as e:
@@ -153,14 +149,14 @@ def fetch_corpus(cache_dir=None, mirror=None, url=None, timeout=15.0, verbose=Tr
 
 def offline_text():
     """The Python reference documentation shipped with CPython: a stand-in corpus that is
-    always available. Used in notebook 01 when tinyshakespeare cannot be had."""
+    always available, used when tinyshakespeare cannot be had."""
     from pydoc_data.topics import topics
 
     return "".join(topics[key] for key in sorted(topics))
 
 
 def load_corpus(allow_offline=True, **fetch_kwargs):
-    """Load tinyshakespeare (verified), or, offline, the labelled stand-in. Used in notebook 01.
+    """Load tinyshakespeare (verified), or, offline, the labelled stand-in.
 
     Text is read with ``encoding="utf-8", newline=""`` so Windows line endings are never
     translated and every platform sees the same characters.
@@ -175,6 +171,6 @@ def load_corpus(allow_offline=True, **fetch_kwargs):
         print(f"* OFFLINE: training on {OFFLINE_NAME}, not Shakespeare.")
         print("* Every figure stated in the notebooks (65 characters, the losses) will differ.")
         print("*" * 78)
-        return Corpus(name=OFFLINE_NAME, text=offline_text(), source="pydoc_data.topics")
+        return Corpus(name=OFFLINE_NAME, text=offline_text())
     with open(path, encoding="utf-8", newline="") as f:
-        return Corpus(name=CORPUS_NAME, text=f.read(), source=str(path))
+        return Corpus(name=CORPUS_NAME, text=f.read())

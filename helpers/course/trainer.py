@@ -1,13 +1,10 @@
-"""Training the full GPT: presets, evaluation, learning-rate schedule and the training loop.
+"""The long-run trainer of the full GPT: presets, TrainConfig and train_gpt.
 
-Used in notebook 08 and by `python -m helpers.train` (the command for GPU boxes without Jupyter).
-The loop is notebook 03's, plus what a longer run needs: a warmup + cosine learning-rate
-schedule, an optional wall-clock budget, a full pass over the validation split at every
-evaluation, the best checkpoint kept (early stopping), resuming, and on a CUDA GPU bf16
-autocast, TF32 matmuls, fused AdamW, pinned-memory transfers and (optionally) torch.compile.
-
-(This module is not called `train` because `helpers.train` is already the function taught in
-notebook 03; `helpers/train.py` is only the command line.)
+Notebook 08 and `python -m helpers train` use it. The loop is notebook 03's, with notebook 08's
+`evaluate` (the whole validation split) and `lr_at` (warmup + cosine), plus what a longer run
+needs: an optional wall-clock budget, the best checkpoint kept (early stopping), resuming, and on
+a CUDA GPU bf16 autocast, TF32 matmuls, fused AdamW, pinned-memory transfers and (optionally)
+torch.compile.
 """
 
 import copy
@@ -20,17 +17,15 @@ from dataclasses import dataclass
 import torch
 from tqdm.auto import tqdm
 
-from helpers.checkpoint import check_can_write, new_run_id, save_checkpoint
-from helpers.model import GPTConfig
-from helpers.plotting import LiveLossPlot, in_notebook
+from helpers.course.checkpoint import check_can_write, new_run_id, save_checkpoint
+from helpers.course.plotting import LiveLossPlot, in_notebook
+from helpers.gpt import GPTConfig
+from helpers.training import evaluate, lr_at
 
 
 @dataclass
 class TrainConfig:
-    """How to train: batch, learning-rate schedule, how long, how often to evaluate, speed-ups.
-
-    Used in notebook 08 and by the training command (plumbing, not taught).
-    """
+    """How to train: batch, learning-rate schedule, how long, how often to evaluate, speed-ups."""
 
     batch_size: int = 64
     learning_rate: float = 3e-4  # the peak, reached after the warmup
@@ -97,10 +92,7 @@ PRESETS = {
 
 
 def preset(name, vocab_size):
-    """Copies of a preset's (GPTConfig, TrainConfig), for a vocabulary of `vocab_size`.
-
-    Used in notebook 08 and by the training command (plumbing, not taught).
-    """
+    """Copies of a preset's (GPTConfig, TrainConfig), for a vocabulary of `vocab_size`."""
     if name not in PRESETS:
         raise ValueError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
     model_config, train_config = PRESETS[name]
@@ -108,56 +100,12 @@ def preset(name, vocab_size):
     return model_config, dataclasses.replace(train_config)
 
 
-@torch.no_grad()
-def evaluate(model, data, context_length, batch_size=64, device="cpu", max_windows=None):
-    """Mean loss over `data` cut into non-overlapping windows of context_length characters.
-
-    Every character (but the last partial window) is predicted exactly once, in a fixed order:
-    a steadier figure than random batches, for less work. `max_windows` takes that many windows
-    spread evenly over the data instead. Taught in notebook 08.
-    """
-    n = (len(data) - 1) // context_length  # each window needs the character after it as a target
-    if n < 1:
-        raise ValueError(f"{len(data)} tokens are too few for one window of {context_length}.")
-    starts = torch.arange(n) * context_length
-    if max_windows is not None and max_windows < n:
-        starts = starts[torch.linspace(0, n - 1, max_windows).long()]
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    for i in range(0, len(starts), batch_size):
-        rows = starts[i : i + batch_size, None] + torch.arange(context_length)  # (b, T) indices
-        _, loss = model(data[rows].to(device), data[rows + 1].to(device))
-        total += loss.item() * rows.numel()
-        count += rows.numel()
-    model.train(was_training)
-    return total / count
-
-
-def lr_at(step, cfg, progress=None):
-    """The learning rate for `step`: a linear warmup, then a cosine decay to cfg.min_lr.
-
-    Warmup: large updates to random weights are unstable, so the rate climbs over warmup_iters
-    steps. Decay: smaller steps at the end settle into a lower loss. `progress` (0 to 1) says how
-    far along the run is, step / max_iters unless given; a run with a time budget passes the
-    larger of that and the share of its time used, so the decay ends when the time does.
-    Taught in notebook 08.
-    """
-    if step < cfg.warmup_iters:
-        return cfg.learning_rate * (step + 1) / cfg.warmup_iters
-    progress = step / cfg.max_iters if progress is None else progress
-    progress = min(max(progress, 0.0), 1.0)
-    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # from 1 down to 0
-    return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
-
-
 def autocast_dtype(requested, device):
     """torch.bfloat16 where bf16 autocast should be used, else None (plain float32).
 
     "auto" picks bf16 only on a CUDA GPU that supports it, never on a CPU (slow there on most
-    chips). Used by train_gpt (notebook 08, plumbing).
+    chips).
     """
-    device = torch.device(device)
     if requested == "float32":
         return None
     if requested == "bfloat16":
@@ -172,8 +120,7 @@ def make_optimizer(model, cfg, device):
     """AdamW with weight decay on matrices and embeddings only, fused into one kernel where it can.
 
     Fused AdamW updates every parameter in one pass: on a CUDA GPU, and on a CPU with PyTorch
-    2.4 or newer (about 4x faster there than the loop over parameters). Used by train_gpt
-    (notebook 08, plumbing).
+    2.4 or newer (about 4x faster there than the loop over parameters).
     """
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
@@ -181,7 +128,7 @@ def make_optimizer(model, cfg, device):
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},  # biases, LayerNorms
     ]
     settings = {"lr": cfg.learning_rate, "betas": (0.9, cfg.beta2)}
-    if torch.device(device).type in ("cuda", "cpu"):
+    if device.type in ("cuda", "cpu"):
         try:
             return torch.optim.AdamW(groups, fused=True, **settings)
         except (RuntimeError, ValueError):  # an older PyTorch without fused AdamW for this device
@@ -190,10 +137,7 @@ def make_optimizer(model, cfg, device):
 
 
 def get_train_batch(data, batch_size, context_length, device, generator=None):
-    """notebook 02's get_batch, in one indexing step, with pinned-memory copies to a CUDA GPU.
-
-    Used by train_gpt (notebook 08, plumbing).
-    """
+    """notebook 02's get_batch, in one indexing step, with pinned-memory copies to a CUDA GPU."""
     ix = torch.randint(len(data) - context_length, (batch_size,), generator=generator)
     xy = data[ix[:, None] + torch.arange(context_length + 1)]  # (B, T+1): inputs and next chars
     x, y = xy[:, :-1].contiguous(), xy[:, 1:].contiguous()
@@ -214,7 +158,6 @@ def train_gpt(
     overwrite=False,
     resume=None,
     title="GPT",
-    restore_best=True,
 ):
     """Train `model` (a GPT) on `train_data`; evaluate on all of `val_data`; return the history.
 
@@ -223,10 +166,10 @@ def train_gpt(
     a better val loss saves `checkpoint` (if given): the checkpoint always holds the best model
     seen. Training stops at cfg.max_iters, after cfg.time_budget seconds of training, or after
     cfg.patience evaluations without improvement. `resume` (a loaded checkpoint) continues from
-    its step, optimizer state and run id. With restore_best, the model ends with the best
-    weights. Used in notebook 08 and by `python -m helpers.train` (plumbing, not taught).
+    its step, optimizer state and run id. The model ends with the best weights seen. `device`
+    is a string ("cuda", "cpu") or a torch.device.
     """
-    device = torch.device(device)
+    device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
     context_length = model.config.context_length
     amp_dtype = autocast_dtype(cfg.dtype, device)
@@ -248,7 +191,7 @@ def train_gpt(
     use_compile = cfg.compile if cfg.compile is not None else device.type == "cuda"
     forward = torch.compile(model) if use_compile else model
     generator = torch.Generator().manual_seed(cfg.seed + step)  # a resumed run draws new batches
-    best_state = copy.deepcopy(model.state_dict()) if restore_best else None
+    best_state = copy.deepcopy(model.state_dict())
     view = LiveLossPlot(title)
     notebook = in_notebook()
     bar = tqdm(total=cfg.max_iters, initial=step, desc=title) if notebook else None
@@ -280,8 +223,7 @@ def train_gpt(
             view.update(history)
             if val < best_val:
                 best_val, best_step, stale = val, step, 0
-                if restore_best:
-                    best_state = copy.deepcopy(model.state_dict())
+                best_state = copy.deepcopy(model.state_dict())
                 if checkpoint is not None:
                     save_checkpoint(
                         checkpoint,
@@ -331,7 +273,6 @@ def train_gpt(
             logged = seconds
     if bar is not None:
         bar.close()
-    if restore_best and best_state is not None:
-        model.load_state_dict(best_state)
+    model.load_state_dict(best_state)
     history.update(best_val=best_val, best_step=best_step, train_seconds=seconds, run_id=run_id)
     return history

@@ -1,4 +1,4 @@
-"""Saving and loading trained models safely. Used in notebook 08 and by `python -m helpers.train`.
+"""Saving and loading trained models safely (notebook 08, `python -m helpers train` and `sample`).
 
 A checkpoint is one file holding plain data only (so it loads with ``weights_only=True``, which
 cannot run code hidden in a file): the model's config as a dict, the vocabulary as a string, the
@@ -12,32 +12,31 @@ model and optimizer state, the step reached, the best validation loss so far and
 """
 
 import dataclasses
-import os
-import tempfile
 import uuid
 from pathlib import Path
 
 import torch
 
-from helpers.model import GPT, GPTConfig
+from helpers.course.files import atomic_write
+from helpers.gpt import GPT, GPTConfig
 
 FORMAT = "gpt-from-scratch-course/1"
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # git-ignored
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint cannot be used here: unreadable, not ours, or for another model/vocabulary.
-
-    Used in notebook 08 and by the training command (plumbing, not taught).
-    """
+    """A checkpoint cannot be used here: unreadable, not ours, or for another model/vocabulary."""
 
 
 def new_run_id():
-    """A fresh id for a training run. Used in notebook 08 (plumbing, not taught)."""
+    """A fresh id for a training run."""
     return uuid.uuid4().hex
 
 
-def _read(path, map_location="cpu", mmap=False):
+def load_checkpoint(path, map_location="cpu", mmap=False):
+    """Read a checkpoint (with weights_only=True, which cannot run code) and return its dict.
+
+    With mmap the tensors stay on disk until used (quick, to read the run id only).
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}.")
@@ -54,30 +53,20 @@ def _read(path, map_location="cpu", mmap=False):
     return ckpt
 
 
-def load_checkpoint(path, map_location="cpu"):
-    """Read a checkpoint (with weights_only=True) and return its dict.
-
-    Used in notebook 08, by `python -m helpers.train --resume` and `python -m helpers.sample`.
-    """
-    return _read(path, map_location)
-
-
 def stored_run_id(path):
     """The run id stored in the checkpoint at `path`, or None when there is no file there.
 
-    Reads through a memory map, so the tensors are not loaded. Used by save_checkpoint
-    (notebook 08, plumbing).
+    Reads through a memory map, so the tensors are not loaded.
     """
     if not Path(path).exists():
         return None
-    return _read(path, mmap=True).get("run_id")
+    return load_checkpoint(path, mmap=True).get("run_id")
 
 
 def check_can_write(path, run_id, overwrite=False):
     """Refuse to replace a checkpoint written by another run, unless `overwrite` is set.
 
     Call it before training starts, so a long run never fails at its first save.
-    Used in notebook 08 and by the training command (plumbing, not taught).
     """
     if overwrite:
         return
@@ -96,11 +85,10 @@ def save_checkpoint(
 
     `vocab` is the tokenizer's characters (stored as one string), `config` a GPTConfig (stored
     as a dict). Extra keyword values (plain data: numbers, strings, lists, dicts) are stored
-    too. Used in notebook 08 and by the training command (plumbing, not taught).
+    too.
     """
     path = Path(path)
     check_can_write(path, run_id, overwrite)
-    model = getattr(model, "_orig_mod", model)  # a torch.compile'd model: save the original's keys
     ckpt = {
         "format": FORMAT,
         "run_id": run_id,
@@ -113,24 +101,13 @@ def save_checkpoint(
         **extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(ckpt, f)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before the rename makes it the real file
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_write(path) as f:
+        torch.save(ckpt, f)
     return path
 
 
 def check_compatible(ckpt, config, vocab):
-    """Raise CheckpointError when `ckpt` was made for another vocabulary or model shape.
-
-    Used when resuming (notebook 08 and the training command; plumbing, not taught).
-    """
+    """Raise CheckpointError when `ckpt` was made for another vocabulary or model shape."""
     stored_vocab, vocab = ckpt["vocab"], "".join(vocab)
     if stored_vocab != vocab:
         only_ckpt = sorted(set(stored_vocab) - set(vocab))
@@ -152,10 +129,7 @@ def check_compatible(ckpt, config, vocab):
 
 
 def model_from_checkpoint(ckpt, device="cpu"):
-    """Rebuild the GPT stored in a checkpoint dict (from load_checkpoint), in eval mode.
-
-    Used in notebooks 08 and 09 and by `python -m helpers.sample` (plumbing, not taught).
-    """
+    """Rebuild the GPT stored in a checkpoint dict (from load_checkpoint), in eval mode."""
     model = GPT(GPTConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval()
@@ -164,8 +138,7 @@ def model_from_checkpoint(ckpt, device="cpu"):
 def free_path(path):
     """`path` if nothing is there yet, else the first free `name-2.pt`, `name-3.pt`, ...
 
-    Lets a notebook save a new run without replacing a checkpoint you kept. Used in notebook 08
-    (plumbing, not taught).
+    Lets a notebook save a new run without replacing a checkpoint you kept.
     """
     path = Path(path)
     n = 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import data as D
+from helpers.course import corpus as D
 
 
 @pytest.fixture(scope="module")

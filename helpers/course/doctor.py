@@ -1,7 +1,12 @@
-"""Environment check: `python -m helpers.doctor` (also the first code cell of notebook 00).
+"""Environment check: `python -m helpers doctor`, `make doctor`, and the first cell of notebook 00.
 
-Prints OK or FAIL for each requirement, with the fix for every FAIL. Exits with status 1 if
+Prints OK or FAIL for each requirement, with the fix for every FAIL, and exits with status 1 if
 anything failed, so a workshop helper can run it on every laptop before the day.
+
+It must work on exactly the laptop that is not ready: one without PyTorch, or without any of the
+course's packages. So nothing from `helpers` (whose pieces need torch) is imported at module
+level, each check imports what it needs and a check that cannot run is a FAIL with its fix, and
+`make doctor` runs this file by its path: `python helpers/course/doctor.py`.
 """
 
 import importlib.metadata
@@ -10,7 +15,17 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository, found without importing helpers
+SETUP = "run `make setup` in the course folder (or: pip install -e .)"
+
+# The course's packages beside torch: (distribution, minimum version, what it is for)
+PACKAGES = [
+    ("numpy", (1, 24), "tensors from and to NumPy"),
+    ("matplotlib", (3, 7), "plots"),
+    ("tqdm", (4, 66), "progress bars"),
+    ("nbformat", (5, 9), "the course runner"),
+    ("nbclient", (0, 8), "the course runner"),
+]
 
 
 def _version(package):
@@ -40,11 +55,24 @@ def check_python():
 def check_torch():
     version = _version("torch")
     if version is None:
-        return False, "PyTorch not installed", "run `make setup` (or pip install 'torch>=2.3')"
+        return False, "PyTorch is not installed", SETUP
     return _at_least(version, (2, 3)), f"PyTorch {version}", "pip install --upgrade 'torch>=2.3'"
 
 
+def check_packages():
+    missing = [
+        f"{name}>={'.'.join(map(str, minimum))} ({use})"
+        for name, minimum, use in PACKAGES
+        if not (_version(name) and _at_least(_version(name), minimum))
+    ]
+    if missing:
+        return False, "missing or too old: " + ", ".join(missing), SETUP
+    return True, ", ".join(f"{name} {_version(name)}" for name, _, _ in PACKAGES), ""
+
+
 def check_device():
+    if _version("torch") is None:
+        return False, "cannot look for a GPU without PyTorch", SETUP
     import torch
 
     if torch.cuda.is_available():
@@ -62,7 +90,9 @@ def check_widgets():
 
 
 def check_corpus():
-    from helpers.data import CorpusUnavailable, fetch_corpus
+    if _version("torch") is None:
+        return False, "cannot fetch the corpus before the course is installed", SETUP
+    from helpers.course.corpus import CorpusUnavailable, fetch_corpus
 
     try:
         path = fetch_corpus(verbose=False)  # cache, then COURSE_DATA_MIRROR, then one download
@@ -83,6 +113,7 @@ def check_disk(minimum_gb=1.0):
 CHECKS = [
     ("python", check_python),
     ("torch", check_torch),
+    ("packages", check_packages),
     ("device", check_device),
     ("widgets", check_widgets),
     ("corpus", check_corpus),
@@ -91,16 +122,13 @@ CHECKS = [
 
 
 def run_checks():
-    """Print OK/FAIL per requirement with the fix for each FAIL; return True if all passed.
-
-    Used in notebook 00 (plumbing, not taught).
-    """
+    """Print OK/FAIL per requirement with the fix for each FAIL; return True if all passed."""
     all_ok = True
     for name, check in CHECKS:
         try:
             ok, detail, fix = check()
         except Exception as error:  # a check that crashes is a failure with its reason
-            ok, detail, fix = False, f"{type(error).__name__}: {error}", "see the error above"
+            ok, detail, fix = False, f"{type(error).__name__}: {error}", SETUP
         all_ok &= ok
         print(
             f"{'OK  ' if ok else 'FAIL'}  {name:<8} {detail}"
@@ -115,4 +143,7 @@ def run_checks():
 
 
 if __name__ == "__main__":
+    # Run by its path (make doctor), Python puts this file's folder first on sys.path; the corpus
+    # check needs the repository there instead, to import helpers.course.corpus.
+    sys.path[0] = str(ROOT)
     sys.exit(0 if run_checks() else 1)

@@ -1,6 +1,6 @@
-"""Where the model runs: which device, and on a CPU how many threads. Used from notebook 00 on.
+"""Where the model runs: which device, and on a CPU how many threads.
 
-Plumbing, not taught; notebook 00 explains the choices it prints.
+Notebook 00 explains the choices these functions print.
 """
 
 import os
@@ -8,15 +8,17 @@ import time
 
 import torch
 
+from helpers.course import settings
+
 
 def pick_device(preferred=None, verbose=True):
     """Choose cuda, then mps (Apple GPU), then cpu, and say why.
 
-    Override with the argument or the COURSE_DEVICE environment variable (e.g. COURSE_DEVICE=cpu).
-    Used from notebook 00 on, in every training notebook (plumbing, not taught).
+    Override with the argument (a string such as "cpu" or a torch.device) or the COURSE_DEVICE
+    environment variable (e.g. COURSE_DEVICE=cpu). Returns a torch.device.
     """
     say = print if verbose else (lambda *a, **k: None)
-    preferred = preferred or os.environ.get("COURSE_DEVICE") or None
+    preferred = preferred or settings.device_choice()
     if preferred:
         device = torch.device(preferred)
         if device.type == "cuda" and not torch.cuda.is_available():
@@ -66,12 +68,12 @@ def choose_threads(threads=None, verbose=True):
     2-core laptop with another program holding a core, 2 threads ran 3-7x slower than 1). So
     unless told otherwise, this times a small probe with 1 thread and with every core and keeps
     the faster. A notebook may pass its own choice (tiny models run best on one thread); the
-    COURSE_THREADS environment variable overrides both. Used in notebook 00 (plumbing).
+    COURSE_THREADS environment variable overrides both.
     """
     say = print if verbose else (lambda *a, **k: None)
     cores = os.cpu_count() or 1
-    if os.environ.get("COURSE_THREADS"):  # your setting wins over the notebook's choice
-        threads = max(1, int(os.environ["COURSE_THREADS"]))
+    if settings.threads():  # your setting wins over the notebook's choice
+        threads = settings.threads()
         torch.set_num_threads(threads)
         say(f"threads: {threads} (set by COURSE_THREADS; this machine has {cores} cores)")
         return threads
@@ -100,6 +102,6 @@ def speed_probe():
     """Seconds for a fixed small training-like workload at the current thread count.
 
     Notebook 00 compares it with the same probe on the course's reference machine to predict how
-    long each notebook will take here (plumbing, not taught).
+    long each notebook will take here.
     """
     return _probe(torch.get_num_threads())

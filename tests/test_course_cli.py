@@ -1,9 +1,8 @@
-"""The training loop and the commands `python -m helpers.train` / `python -m helpers.sample`.
+"""The command line `python -m helpers <command>` (helpers/course/cli.py).
 
 The commands run as subprocesses on a tiny model and a tiny text, a few steps each.
 """
 
-import math
 import os
 import subprocess
 import sys
@@ -12,10 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers.checkpoint import load_checkpoint, model_from_checkpoint
-from helpers.model import GPT, GPTConfig
-from helpers.tokenizer import CharTokenizer
-from helpers.trainer import TrainConfig, evaluate, lr_at, train_gpt
+from helpers import CharTokenizer
+from helpers.course import load_checkpoint, model_from_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES = [
@@ -50,20 +47,25 @@ QUICK = [
 ]
 
 
-def run(module, *args, cwd):
+def run(command, *args, cwd, env=None):
+    """`python -m helpers <command> <args>` in a subprocess, on one thread (tiny models)."""
+    threads = (
+        ["--threads", "1"] if command in ("train", "sample") and "--threads" not in args else []
+    )
     return subprocess.run(
         [
             sys.executable,
             "-m",
-            module,
+            "helpers",
+            *([command] if command else []),
             *map(str, args),
-            *(["--threads", "1"] if module == "helpers.sample" else []),
+            *threads,
         ],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
 
 
@@ -71,7 +73,7 @@ def train(tmp_path, *args, text=TEXT):
     corpus = tmp_path / "text.txt"
     corpus.write_text(text, encoding="utf-8", newline="")
     return run(
-        "helpers.train",
+        "train",
         "--preset",
         "cpu",
         "--text",
@@ -124,7 +126,7 @@ def test_resume_refuses_another_vocabulary_or_model_shape(tmp_path):
     bigger = train(tmp_path, "--max-iters", "10", "--resume", "--n-layer", "2")
     assert bigger.returncode != 0 and "n_layer: checkpoint 1, now 2" in bigger.stderr
     nothing = run(
-        "helpers.train", "--resume", "--out", tmp_path / "none.pt", "--threads", "1", cwd=tmp_path
+        "train", "--resume", "--out", tmp_path / "none.pt", "--threads", "1", cwd=tmp_path
     )
     assert nothing.returncode != 0 and "No checkpoint at" in nothing.stderr
 
@@ -139,7 +141,7 @@ def test_sample_command(tmp_path):
     assert train(tmp_path, "--max-iters", "5").returncode == 0
     ck = tmp_path / "ck.pt"
     greedy = run(
-        "helpers.sample",
+        "sample",
         "--checkpoint",
         ck,
         "--prompt",
@@ -157,7 +159,7 @@ def test_sample_command(tmp_path):
     expected = model_from_checkpoint(ckpt).generate(prompt, 30, temperature=0)[0]
     assert greedy.stdout == tokenizer.decode(expected) + "\n"  # the prompt, then 30 characters
     long = run(
-        "helpers.sample",
+        "sample",
         "--checkpoint",
         ck,
         "--prompt",
@@ -170,12 +172,12 @@ def test_sample_command(tmp_path):
     )
     assert long.returncode == 0 and "sees only its last 16" in long.stderr
     empty = run(
-        "helpers.sample", "--checkpoint", ck, "--max-new-tokens", "5", "--no-kv-cache", cwd=tmp_path
+        "sample", "--checkpoint", ck, "--max-new-tokens", "5", "--no-kv-cache", cwd=tmp_path
     )
     assert (
         empty.returncode == 0 and empty.stdout.startswith("\n") and len(empty.stdout) == 1 + 5 + 1
     )
-    unknown = run("helpers.sample", "--checkpoint", ck, "--prompt", "Zounds", cwd=tmp_path)
+    unknown = run("sample", "--checkpoint", ck, "--prompt", "Zounds", cwd=tmp_path)
     assert (
         unknown.returncode != 0 and "'Z' at position 0 is not in the vocabulary" in unknown.stderr
     )
@@ -184,99 +186,48 @@ def test_sample_command(tmp_path):
 # --- the pieces of the loop, in-process -----------------------------------------------------
 
 
-def test_evaluate_predicts_every_window_once_in_order():
-    torch.manual_seed(0)
-    model = GPT(
-        GPTConfig(vocab_size=7, context_length=4, n_embd=8, n_head=2, n_layer=1, dropout=0.0)
-    )
-    data = torch.randint(0, 7, (23,))  # 5 full windows of 4 (each needs one more id as target)
-    by_hand = [
-        model(data[i : i + 4][None], data[i + 1 : i + 5][None])[1].item() for i in range(0, 20, 4)
-    ]
-    assert evaluate(model, data, 4, batch_size=2) == pytest.approx(sum(by_hand) / 5, rel=1e-5)
-    assert evaluate(model, data, 4, max_windows=2) == pytest.approx(
-        (by_hand[0] + by_hand[4]) / 2, rel=1e-5
-    )
-    with pytest.raises(ValueError, match="too few"):
-        evaluate(model, data[:4], 4)
+# --- the command line itself -------------------------------------------------------------------
 
 
-def test_learning_rate_warms_up_then_decays_along_a_cosine():
-    cfg = TrainConfig(learning_rate=1e-3, min_lr=1e-4, warmup_iters=10, max_iters=110)
-    assert lr_at(0, cfg) == pytest.approx(1e-4) and lr_at(9, cfg) == pytest.approx(1e-3)
-    decay = [lr_at(s, cfg) for s in range(10, 111)]
-    assert all(a >= b for a, b in zip(decay[:-1], decay[1:], strict=True))
-    assert decay[-1] == pytest.approx(1e-4)
-    assert lr_at(60, cfg, progress=0.5) == pytest.approx(1e-4 + 0.5 * 9e-4)
-    assert lr_at(20, cfg, progress=1.0) == pytest.approx(1e-4)  # a time budget used up: the end
+def test_bare_command_lists_the_four_commands(tmp_path):
+    listed = run("", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    for command in ("train", "sample", "doctor", "course"):
+        assert f"    {command} " in listed.stdout, f"{command} missing from:\n{listed.stdout}"
 
 
-def test_training_keeps_the_best_model_and_honours_the_time_budget(tmp_path, one_thread):
-    torch.manual_seed(0)
-    ids = torch.tensor([ord(c) % 20 for c in TEXT])
-    train_ids, val_ids = ids[: len(ids) * 9 // 10], ids[len(ids) * 9 // 10 :]
-    model = GPT(
-        GPTConfig(vocab_size=20, context_length=8, n_embd=16, n_head=2, n_layer=1, dropout=0.0)
-    )
-    cfg = TrainConfig(
-        batch_size=4,
-        learning_rate=3e-2,
-        min_lr=3e-3,
-        warmup_iters=0,
-        max_iters=40,
-        eval_interval=10,
-    )
-    history = train_gpt(
-        model,
-        train_ids,
-        val_ids,
-        cfg,
-        vocab=[chr(i) for i in range(20)],
-        checkpoint=tmp_path / "b.pt",
-    )
-    assert history["step"] == [0, 10, 20, 30, 40]
-    assert history["best_val"] == min(history["val"])
-    ckpt = load_checkpoint(tmp_path / "b.pt")
-    assert ckpt["step"] == history["step"][history["val"].index(history["best_val"])]
-    assert evaluate(model, val_ids, 8) == pytest.approx(history["best_val"], rel=1e-5)
-
-    budget = TrainConfig(
-        batch_size=4, max_iters=10**6, time_budget=0.5, eval_interval=10**6, warmup_iters=0
-    )
-    timed = train_gpt(model, train_ids, val_ids, budget, vocab=[chr(i) for i in range(20)])
-    assert 0.5 <= timed["train_seconds"] < 5 and 0 < timed["step"][-1] < 10**6
-    assert math.isfinite(timed["val"][-1])
+@pytest.mark.parametrize("command", ["train", "sample", "doctor", "course"])
+def test_every_command_has_help(tmp_path, command):
+    shown = run(command, "--help", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"usage: python -m helpers {command}")
 
 
-def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one_thread):
-    import helpers.trainer as trainer
+def test_bad_values_get_an_error_line_and_status_2(tmp_path):
+    missing = run("sample", "--checkpoint", tmp_path / "none.pt", cwd=tmp_path)
+    assert missing.returncode == 2 and missing.stderr.startswith("error: No checkpoint at")
+    threads = run("train", "--threads", "0", cwd=tmp_path)
+    assert threads.returncode == 2 and "error: --threads must be at least 1" in threads.stderr
+    setting = run("sample", "--checkpoint", "x.pt", cwd=tmp_path, env={"COURSE_THREADS": "two"})
+    assert setting.returncode == 2 and "error: COURSE_THREADS='two'" in setting.stderr
+    device = run("sample", "--checkpoint", "x.pt", cwd=tmp_path, env={"COURSE_DEVICE": "gpu"})
+    assert device.returncode == 2 and "error: COURSE_DEVICE='gpu'" in device.stderr
+    for result in (missing, threads, setting, device):
+        assert "Traceback" not in result.stderr
 
-    vals = iter([4.0, 3.0, 2.0, 2.5, 2.6, 2.7, 2.8, 2.9])  # best at the 3rd evaluation (step 2)
-    snapshots = []
 
-    def fake_evaluate(model, data, context_length, device="cpu", max_windows=None, batch_size=64):
-        if max_windows is None:  # the val pass: remember the weights it saw
-            snapshots.append(model.lm_head.bias.detach().clone())
-            return next(vals)
-        return 0.0
+def test_sample_honours_course_threads_like_train(tmp_path, monkeypatch, capsys):
+    from helpers.course import cli
 
-    monkeypatch.setattr(trainer, "evaluate", fake_evaluate)
-    torch.manual_seed(0)
-    model = GPT(
-        GPTConfig(vocab_size=20, context_length=8, n_embd=16, n_head=2, n_layer=1, dropout=0.0)
-    )
-    cfg = TrainConfig(
-        batch_size=4,
-        learning_rate=1e-2,
-        min_lr=1e-3,
-        warmup_iters=0,
-        max_iters=100,
-        eval_interval=1,
-        patience=3,
-    )
-    ids = torch.tensor([ord(c) % 20 for c in TEXT])
-    history = train_gpt(model, ids[:2000], ids[2000:], cfg, vocab=[chr(i) for i in range(20)])
-    assert history["step"] == [0, 1, 2, 3, 4, 5]  # three evaluations without progress after step 2
-    assert (history["best_val"], history["best_step"]) == (2.0, 2)
-    assert torch.equal(model.lm_head.bias, snapshots[2])  # the weights of step 2, not of step 5
-    assert not torch.equal(snapshots[2], snapshots[5])
+    assert train(tmp_path, "--max-iters", "2").returncode == 0
+    old = torch.get_num_threads()
+    try:
+        for threads in ("1", "2"):
+            monkeypatch.setenv("COURSE_THREADS", threads)
+            torch.set_num_threads(3)
+            argv = ["sample", "--checkpoint", str(tmp_path / "ck.pt"), "--max-new-tokens", "2"]
+            assert cli.main(argv) == 0
+            assert torch.get_num_threads() == int(threads)
+    finally:
+        torch.set_num_threads(old)
+    assert capsys.readouterr().out  # it sampled

@@ -4,8 +4,7 @@ import pytest
 import torch
 
 from helpers import CharTokenizer
-from helpers.model import GPT, GPTConfig
-from helpers.playground import (
+from helpers.course.playground import (
     attention_maps,
     newest_checkpoint,
     next_char_probs,
@@ -17,18 +16,10 @@ TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
 
 
 @pytest.fixture(scope="module")
-def tiny():
+def tiny(tiny_gpt):
     tokenizer = CharTokenizer.from_text(TEXT)
-    torch.manual_seed(0)
-    config = GPTConfig(
-        vocab_size=tokenizer.vocab_size,
-        context_length=16,
-        n_embd=32,
-        n_head=4,
-        n_layer=2,
-        dropout=0.0,
-    )
-    return GPT(config).eval(), tokenizer
+    model = tiny_gpt(0, vocab_size=tokenizer.vocab_size, context_length=16, n_embd=32, n_head=4)
+    return model, tokenizer
 
 
 def test_prompt_ids_drop_unknown_characters_and_say_which():

@@ -1,0 +1,47 @@
+"""What the course runs around the pieces you built. Nothing in this folder is taught.
+
+    settings    every COURSE_* environment variable and every path
+    corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
+    device      cuda / mps / cpu, and CPU threads
+    plotting    live and finished loss curves
+    trainer     the long-run trainer of notebook 08 and the training command (presets, train_gpt)
+    checkpoint  safe saving and loading of trained models
+    playground  the widgets of notebook 09
+    checks      feedback on the exercises
+    doctor      is this machine ready? (`make doctor`)
+    runner      runs the notebooks headless (`python -m helpers course`)
+    cli         the command line, `python -m helpers <command>`
+    files       writing a file so that it is complete or not there
+
+The everyday tools a notebook needs can be imported from here directly, e.g.
+`from helpers.course import load_corpus, pick_device, record`. Each is loaded on first use, so
+importing one does not pull in the rest (the trainer needs torch, the settings do not).
+"""
+
+import importlib
+
+_TOOLS = {
+    "settings": ["CHECKPOINT_DIR", "SettingError"],
+    "corpus": ["Corpus", "CorpusUnavailable", "fetch_corpus", "load_corpus"],
+    "device": ["choose_threads", "pick_device"],
+    "plotting": ["LiveLossPlot", "plot_losses"],
+    "trainer": ["TrainConfig", "preset", "train_gpt"],
+    "checkpoint": ["CheckpointError", "free_path", "load_checkpoint", "model_from_checkpoint"],
+    "runner": ["predict_run_times", "record"],
+}
+_HOME = {name: module for module, names in _TOOLS.items() for name in names}
+__all__ = ["SMOKE", *_HOME]
+
+
+def __getattr__(name):
+    if name == "SMOKE":  # read from COURSE_SMOKE at the moment a notebook imports it
+        from helpers.course.settings import smoke
+
+        return smoke()
+    if name in _HOME:
+        return getattr(importlib.import_module(f"helpers.course.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'helpers.course' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

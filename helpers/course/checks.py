@@ -1,0 +1,513 @@
+"""Automatic feedback for the exercises at the end of each notebook.
+
+Each `check_...` runs your code on small inputs ("probes") and prints either a tick or what was
+expected, what came back and a hint. It returns True or False and never raises, so "Run All" keeps
+going while an exercise is unfinished. The first error your code raises ends the check with False:
+a tick means every probe ran. Solutions are in notebooks/solutions/.
+"""
+
+import functools
+import math
+from collections import Counter
+
+import torch
+
+
+class _LearnerError(Exception):
+    """The learner's code raised `error` while `probe` ran; `_checker` reports it."""
+
+    def __init__(self, probe, error):
+        super().__init__(probe)
+        self.probe, self.error = probe, error
+
+
+def _call(probe, fn, *args, **kwargs):
+    """Run the learner's code for one probe. Every call of it goes through here, so that an error
+    in a later probe cannot be overlooked: it ends the whole check (see `_checker`)."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        raise  # the exercise is not attempted yet: `_checker` says so
+    except Exception as error:
+        raise _LearnerError(probe, error) from error
+
+
+def _report(name, problems, hint=""):
+    if not problems:
+        print(f"✓ {name}: all checks passed")
+        return True
+    print(f"✗ {name}:")
+    for expected, got in problems:
+        print(f"    expected: {expected}\n    got:      {got}")
+    if hint:
+        print(f"    hint: {hint}")
+    return False
+
+
+def _checker(name, hint):
+    """Turn a function that returns a list of (expected, got) problems into a check that prints
+    its verdict, returns True or False and never raises."""
+
+    def decorate(find_problems):
+        @functools.wraps(find_problems)
+        def check(*args, **kwargs):
+            try:
+                return _report(name, find_problems(*args, **kwargs), hint)
+            except NotImplementedError:
+                print(
+                    f"… {name}: not attempted yet "
+                    "(replace the `raise NotImplementedError` with your code)"
+                )
+            except _LearnerError as raised:  # the learner's bug: show it, do not crash the notebook
+                error = raised.error
+                print(f"✗ {name}: your code raised {type(error).__name__}: {error}")
+                print(f"    while checking: {raised.probe}\n    hint: {hint}")
+            except Exception as error:  # an answer of a type the check cannot even inspect
+                print(f"✗ {name}: could not check what your code returned")
+                print(f"    ({type(error).__name__}: {error})\n    hint: {hint}")
+            return False
+
+        return check
+
+    return decorate
+
+
+# --- notebook 01 -------------------------------------------------------------------------------
+
+
+def _most_common_problem(text, n, got):
+    """None if `got` is right. Characters with equal counts may come in any order."""
+    counts = Counter(text)
+    expected = counts.most_common(n)
+    try:
+        pairs = [(ch, count) for ch, count in got]
+    except (TypeError, ValueError):  # not a sequence of pairs
+        pairs = None
+    right = (
+        pairs is not None
+        and len({ch for ch, _ in pairs}) == len(pairs)  # no character twice
+        and all(counts.get(ch) == count for ch, count in pairs)  # each with its true count
+        # the n largest counts, largest first (also checks that there are n pairs)
+        and [count for _, count in pairs] == [count for _, count in expected]
+    )
+    return None if right else (f"{expected} (equal counts in any order)", got)
+
+
+@_checker("most_common", hint="collections.Counter(text).most_common(n) does the counting")
+def check_most_common(most_common):
+    """Exercise 1 of notebook 01: most_common(text, n) -> the n most frequent (character, count)."""
+    problems = []
+    # "banana" has 3 distinct characters: asking for 5 gets all of them, as Counter does
+    for text, n in [("abracadabra", 3), ("banana", 5)]:
+        got = _call(f"most_common({text!r}, {n})", most_common, text, n)
+        problem = _most_common_problem(text, n, got)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+@_checker("encode_lossy", hint="replace each ch not in tokenizer.stoi, then call tokenizer.encode")
+def check_encode_lossy(encode_lossy, tokenizer):
+    """Exercise 2 of notebook 01: encode_lossy(tokenizer, s, replacement) replaces unknown characters."""
+    problems = []
+    got = _call(
+        "'Hi wörld!' (ö is not in the vocabulary)", encode_lossy, tokenizer, "Hi wörld!", " "
+    )
+    expected = tokenizer.encode("Hi w rld!")
+    if list(got or []) != expected:
+        problems.append((f"{expected} (the ids of 'Hi w rld!')", got))
+    got = _call("'plain text' (every character known)", encode_lossy, tokenizer, "plain text", " ")
+    if list(got or []) != tokenizer.encode("plain text"):
+        problems.append(("known characters encoded as usual", got))
+    return problems
+
+
+# --- notebook 02 -------------------------------------------------------------------------------
+
+
+@_checker("examples_per_batch", hint="every row holds one example per position")
+def check_examples_per_batch(examples_per_batch):
+    """Exercise 2 of notebook 02: how many (context -> target) examples one batch holds."""
+    problems = []
+    for b, t in [(32, 8), (4, 8), (1, 256)]:
+        got = _call(f"batch_size={b}, context_length={t}", examples_per_batch, b, t)
+        if got != b * t:
+            problems.append((f"{b * t} for batch_size={b}, context_length={t}", got))
+    return problems
+
+
+def _batches_problems(batches, context_length, at_least, length):
+    if not batches:
+        return [("a list of (x, y) batches (use yield inside a loop)", "nothing")]
+    problems = []
+    xs = torch.cat([x.reshape(-1) for x, _ in batches])
+    ys = torch.cat([y.reshape(-1) for _, y in batches])
+    if any(x.shape[-1] != context_length for x, _ in batches):
+        problems.append(
+            (f"chunks of context_length={context_length}", [tuple(x.shape) for x, _ in batches])
+        )
+    if not torch.equal(ys, xs + 1):
+        problems.append(("y equal to x shifted by one", "a different y"))
+    if not torch.equal(xs, torch.arange(len(xs))):
+        problems.append(("the chunks in order, without overlap: 0, 1, 2, ...", xs[:12].tolist()))
+    if len(xs) < at_least:
+        problems.append(
+            (f"at least {at_least} of the {length - 1} possible inputs covered", len(xs))
+        )
+    return problems
+
+
+@_checker(
+    "iterate_batches",
+    hint="step the start index by context_length; stop when start + context_length + 1 > len(data)",
+)
+def check_iterate_batches(iterate_batches):
+    """Exercise 3 of notebook 02: walk through data in order, in non-overlapping chunks."""
+
+    def all_batches(data, batch_size, context_length):  # a generator runs only when consumed
+        return list(iterate_batches(data, batch_size, context_length))
+
+    # (len(data), batch_size, context_length, inputs covered at least); the second probe ends
+    # with a smaller batch: 7 chunks of 4 make batches of 4 and 3
+    for length, batch_size, context_length, at_least in [(50, 2, 4, 44), (30, 4, 4, 24)]:
+        probe = f"data of length {length}, batch_size={batch_size}, context_length={context_length}"
+        batches = _call(probe, all_batches, torch.arange(length), batch_size, context_length)
+        problems = _batches_problems(batches, context_length, at_least, length)
+        if problems:
+            return problems
+    return []
+
+
+# --- notebook 03 -------------------------------------------------------------------------------
+
+
+def _as_float(value):
+    return float(value) if isinstance(value, (int, float, torch.Tensor)) else value
+
+
+@_checker(
+    "bigram_nll",
+    hint="pairs are (data[:-1], data[1:]); take -log of probs at those pairs, then the mean",
+)
+def check_bigram_nll(bigram_nll):
+    """Exercise 3 of notebook 03: mean negative log-likelihood of data under a probability table."""
+    g = torch.Generator().manual_seed(0)
+    probs = torch.rand(5, 5, generator=g)
+    probs = probs / probs.sum(1, keepdim=True)
+    data = torch.randint(5, (200,), generator=g)
+    problems = []
+    got = _as_float(_call("a random 5 x 5 table", bigram_nll, probs, data))
+    expected = -torch.log(probs[data[:-1], data[1:]]).mean().item()
+    if not isinstance(got, float) or not math.isclose(got, expected, rel_tol=1e-4):
+        problems.append((f"{expected:.4f}", got))
+    # data % 4 never uses id 4, as a validation text may lack a rare character of the vocabulary
+    uniform = torch.full((5, 5), 0.2)
+    got = _as_float(_call("a uniform table, data without id 4", bigram_nll, uniform, data % 4))
+    if not isinstance(got, float) or not math.isclose(got, math.log(5), rel_tol=1e-4):
+        problems.append((f"ln(5) = {math.log(5):.4f} for a uniform table", got))
+    return problems
+
+
+@_checker(
+    "sample_bigram",
+    hint="draw each id with torch.multinomial(probs[last], 1, generator=generator)",
+)
+def check_sample_bigram(sample_bigram):
+    """Exercise 2 of notebook 03: sample_bigram(probs, start, n, generator) -> list of n+1 ids."""
+    cycle = torch.zeros(4, 4)
+    for i in range(4):
+        cycle[i, (i + 1) % 4] = 1.0  # 0 -> 1 -> 2 -> 3 -> 0: no randomness left
+    seeded = torch.Generator().manual_seed
+    got = _call("a table that cycles 0 -> 1 -> 2 -> 3", sample_bigram, cycle, 2, 6, seeded(0))
+    problems = []
+    if list(got or []) != [2, 3, 0, 1, 2, 3, 0]:
+        problems.append(("[2, 3, 0, 1, 2, 3, 0] (the start, then 6 draws)", got))
+    uniform = torch.full((3, 3), 1 / 3)
+    probe = "a uniform table, twice with the same seed"
+    a = _call(probe, sample_bigram, uniform, 0, 50, seeded(1))
+    b = _call(probe, sample_bigram, uniform, 0, 50, seeded(1))
+    if list(a) != list(b):
+        problems.append(
+            ("the same ids for the same generator seed", "different ids: use the generator")
+        )
+    return problems
+
+
+# --- notebooks 04-07: attention and blocks --------------------------------------------------------
+
+
+def _same(a, b):
+    return a.shape == b.shape and torch.allclose(a, b, atol=1e-5, rtol=1e-4)
+
+
+def _causal_average_problem(x, got):
+    """None if `got` is the running mean of x over time."""
+    T = x.shape[1]
+    expected = torch.cumsum(x, dim=1) / torch.arange(1, T + 1).view(1, T, 1)
+    if not isinstance(got, torch.Tensor) or got.shape != x.shape:
+        return (f"a tensor of shape {tuple(x.shape)}", getattr(got, "shape", got))
+    if _same(got, expected):
+        return None
+    if torch.allclose(got, x.mean(1, keepdim=True).expand_as(x), atol=1e-5):
+        return (
+            "each position averages only itself and the past",
+            "the average over all positions (the future leaks in)",
+        )
+    return (
+        f"out[0, :, 0] = {[round(v, 3) for v in expected[0, :, 0].tolist()]}",
+        [round(v, 3) for v in got[0, :, 0].tolist()],
+    )
+
+
+@_checker(
+    "causal_average",
+    hint="wei = torch.tril(torch.ones(T, T)); wei = wei / wei.sum(1, keepdim=True); wei @ x",
+)
+def check_causal_average(causal_average):
+    """Exercise of notebook 04: out[b, t] = mean of x[b, :t+1], for x of shape (B, T, C)."""
+    g = torch.Generator().manual_seed(0)
+    for shape in [(2, 6, 3), (1, 3, 2)]:  # a second T: T must come from x, not from the notebook
+        x = torch.randn(shape, generator=g)
+        problem = _causal_average_problem(
+            x, _call(f"x of shape {shape}", causal_average, x.clone())
+        )
+        if problem:
+            return [problem]
+    return []
+
+
+def _causality_problem(module, x):
+    """None if changing the last position leaves every earlier output unchanged."""
+    changed = x.clone()
+    changed[:, -1] += 1.0
+    probe = "an input, then the same input with its last position changed"
+    with torch.no_grad():
+        before, after = _call(probe, module, x), _call(probe, module, changed)
+    if not torch.allclose(before[:, :-1], after[:, :-1], atol=1e-6):
+        return (
+            "earlier positions unaffected by a change to the last one",
+            "they changed: the future leaks in (is the mask applied?)",
+        )
+    return None
+
+
+def _build_and_call(cls, args, channels, what):
+    """Build the learner's module with `args` and run it on inputs of shape (2, T, 16).
+
+    Returns (module, the (2, 8, 16) input, problems); problems is empty when the shapes are right.
+    """
+    torch.manual_seed(0)
+    mine = _call(f"{cls.__name__}{args}", cls, *args)
+    x = torch.randn(2, 8, 16)
+    for T in (8, 5):  # T=5: shorter than context_length, as a prompt at the start of generation
+        out = _call(f"an input of shape (2, {T}, 16)", mine, x[:, :T])
+        shape = (2, T, channels)
+        if getattr(out, "shape", None) != shape:
+            return mine, x, [(f"output shape {shape} = {what}", getattr(out, "shape", out))]
+    return mine, x, []
+
+
+def _attend(head, x, scale):
+    """What a head with `head`'s layers computes when its scores are scaled by `scale`."""
+    T = x.shape[1]
+    wei = head.query(x) @ head.key(x).transpose(-2, -1) * scale
+    wei = wei.masked_fill(torch.ones(T, T).tril() == 0, float("-inf"))
+    return torch.softmax(wei, -1) @ head.value(x)
+
+
+@_checker(
+    "Head",
+    hint="wei = q @ k.transpose(-2, -1) * head_size ** -0.5, masked_fill with "
+    "self.tril[:T, :T], softmax, @ v",
+)
+def check_head(MyHead):
+    """Exercise of notebook 05: a Head written from memory, same attribute names as the lecture."""
+    from helpers import Head
+
+    n_embd, head_size, context_length = 16, 8, 8
+    mine, x, problems = _build_and_call(
+        MyHead, (n_embd, head_size, context_length), head_size, "(B, T, head_size)"
+    )
+    if problems:
+        return problems
+    reference = Head(n_embd, head_size, context_length)
+    parts = ("key", "query", "value")
+    try:
+        for part in parts:
+            getattr(mine, part).weight.data.copy_(getattr(reference, part).weight.data)
+    except (AttributeError, RuntimeError) as error:
+        return [("linear layers named key, query and value (bias=False)", str(error))]
+    with_bias = [part for part in parts if getattr(getattr(mine, part), "bias", None) is not None]
+    if with_bias:  # nn.Linear adds a bias unless told otherwise; the lecture's layers have none
+        problems.append(
+            (
+                "key, query and value without bias (bias=False)",
+                f"a bias in {', '.join(with_bias)} (nn.Linear's default is bias=True)",
+            )
+        )
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    if problems:
+        return problems
+    with torch.no_grad():
+        got = _call("an input of shape (2, 8, 16)", mine, x)
+        # the usual slips, recomputed with the same weights, to name them when they match
+        unscaled = _attend(reference, x, 1.0)
+        by_n_embd = _attend(reference, x, n_embd**-0.5)
+        expected = reference(x)
+    if _same(got, expected):
+        return []
+    if _same(got, unscaled):
+        return [("scores scaled by head_size ** -0.5", "unscaled scores")]
+    if _same(got, by_n_embd):
+        return [
+            (
+                "scores scaled by head_size ** -0.5",
+                "scores scaled by C ** -0.5 (n_embd, as shown in the video; the lecture's "
+                "code fixed this to head_size ** -0.5)",
+            )
+        ]
+    return [("the same output as helpers.Head with the same weights", "a different output")]
+
+
+@_checker(
+    "MultiHeadAttention",
+    hint="nn.ModuleList of Heads, torch.cat([h(x) for h in self.heads], dim=-1), then "
+    "self.proj = nn.Linear(num_heads * head_size, n_embd)",
+)
+def check_multi_head(MyMultiHeadAttention):
+    """Exercise of notebook 06: MultiHeadAttention(n_embd, num_heads, head_size, context_length)."""
+    from helpers import MultiHeadAttention
+
+    mine, x, problems = _build_and_call(MyMultiHeadAttention, (16, 4, 4, 8), 16, "(B, T, n_embd)")
+    if problems:
+        return problems
+    reference = MultiHeadAttention(16, 4, 4, 8)
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        problems.append(
+            (
+                "parameters named like the lecture's: heads.N.key/query/value, proj",
+                str(error).splitlines()[0],
+            )
+        )
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    if problems:
+        return problems
+    with torch.no_grad():
+        if not _same(_call("an input of shape (2, 8, 16)", mine, x), reference(x)):
+            problems.append(
+                (
+                    "the same output as helpers.MultiHeadAttention with the same weights",
+                    "a different output",
+                )
+            )
+    return problems
+
+
+@_checker(
+    "Block", hint="pre-LN: normalise the input of each sub-layer, add the sub-layer's output to x"
+)
+def check_block(MyBlock):
+    """Exercise of notebook 07: a pre-LayerNorm Block(n_embd, n_head, context_length) with residuals."""
+    from helpers import Block
+
+    mine, x, problems = _build_and_call(MyBlock, (16, 4, 8), 16, "the shape of the input")
+    if problems:
+        return problems
+    reference = Block(16, 4, 8)
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        problems.append(
+            ("parameters named like the lecture's: sa, ffwd, ln1, ln2", str(error).splitlines()[0])
+        )
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    if problems:
+        return problems
+    with torch.no_grad():
+        got, expected = _call("an input of shape (2, 8, 16)", mine, x), reference(x)
+        post_ln = reference.ln2(
+            reference.ffwd(reference.ln1(x + reference.sa(x))) + reference.ln1(x + reference.sa(x))
+        )
+        no_residual = reference.ffwd(reference.ln2(reference.sa(reference.ln1(x))))
+    if _same(got, no_residual):
+        problems.append(
+            (
+                "x = x + self.sa(self.ln1(x)); x = x + self.ffwd(self.ln2(x))",
+                "no residual connections",
+            )
+        )
+    elif _same(got, post_ln):
+        problems.append(
+            (
+                "LayerNorm before each sub-layer (pre-LN)",
+                "LayerNorm after the residual sum (post-LN, as in the 2017 paper)",
+            )
+        )
+    elif not _same(got, expected):
+        problems.append(
+            ("the same output as helpers.Block with the same weights", "a different output")
+        )
+    return problems
+
+
+# --- notebooks 08-09: the full model ---------------------------------------------------------------
+
+
+@_checker(
+    "sample_next",
+    hint="if temperature == 0: argmax; else logits / temperature, "
+    "torch.topk(..., min(top_k, V)), softmax, multinomial",
+)
+def check_sample_next(my_sample_next):
+    """Exercise of notebook 08: my_sample_next(logits, temperature, top_k) -> ids of shape (B, 1)."""
+    logits = torch.tensor([[1.0, 3.0, 2.0, 0.5], [0.0, 0.0, 5.0, 1.0]])
+    problems = []
+    try:
+        got = _call("temperature 0", my_sample_next, logits, 0.0, None)
+    except _LearnerError as raised:  # typically dividing by 0: shown as the answer, still a fail
+        got = f"{type(raised.error).__name__}: {raised.error}"
+    if not isinstance(got, torch.Tensor) or got.shape != (2, 1) or got.flatten().tolist() != [1, 2]:
+        problems.append(
+            ("temperature 0: the likeliest ids [[1], [2]] (greedy, no division by zero)", got)
+        )
+    torch.manual_seed(0)
+    draws = [_call("temperature 1, top_k=2", my_sample_next, logits, 1.0, 2) for _ in range(200)]
+    drawn = set(torch.cat(draws, dim=1)[0].tolist())
+    if not drawn <= {1, 2}:
+        problems.append(("top_k=2 keeps only ids {1, 2} in row 0", sorted(drawn)))
+    if len(drawn) < 2:
+        problems.append(("both of the top 2 ids drawn sometimes at temperature 1", sorted(drawn)))
+    big = _call("top_k=100, larger than the vocabulary of 4", my_sample_next, logits, 1.0, 100)
+    if not isinstance(big, torch.Tensor) or big.shape != (2, 1):
+        problems.append(
+            (
+                "top_k larger than the vocabulary: clamp it, ids of shape (2, 1)",
+                getattr(big, "shape", big),
+            )
+        )
+    return problems
+
+
+@_checker(
+    "most_likely_next", hint="logits, _ = model(idx); take logits[0, -1].argmax() and decode it"
+)
+def check_most_likely_next(most_likely_next, model, tokenizer):
+    """Exercise of notebook 09: the single most likely next character after a prompt."""
+    from helpers.course.playground import next_char_probs
+
+    problems = []
+    for prompt in ("ROMEO", "To be or not to b", "First Citizen:\n"):
+        got = _call(f"the prompt {prompt!r}", most_likely_next, model, tokenizer, prompt)
+        probs, _ = next_char_probs(model, tokenizer, prompt)
+        expected = tokenizer.itos[int(probs.argmax())]
+        if got != expected:
+            problems.append((f"{expected!r} after {prompt!r}", got))
+    return problems

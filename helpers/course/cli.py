@@ -1,0 +1,337 @@
+"""The course's one command line: `python -m helpers <command>`.
+
+    python -m helpers train --preset gpu               # the lecture's full model -> checkpoints/gpu.pt
+    python -m helpers train --preset cpu               # the 3-minute CPU model -> checkpoints/cpu.pt
+    python -m helpers train --preset gpu --resume      # continue from the checkpoint's step
+    python -m helpers sample --checkpoint checkpoints/gpu.pt --prompt "ROMEO:" --top-k 40
+    python -m helpers doctor                           # is this machine ready for the course?
+    python -m helpers course                           # run every notebook headless, print the table
+    python -m helpers course 03 05 --inplace           # maintainers: store these notebooks' outputs
+
+Each command's --help lists its options. Bad values get an `error:` line and exit status 2.
+"""
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+TRAIN_HELP = """Train the course's GPT from a terminal (e.g. a GPU box without Jupyter).
+
+It prints a progress line every --log-interval steps and the train/val losses at every
+evaluation; the checkpoint always holds the model with the best val loss so far (early stopping:
+an overfitting run keeps its best point). Any preset value can be changed, e.g.
+`--max-iters 2000 --batch-size 32 --no-compile`. Notebook 08 explains every choice.
+"""
+
+SAMPLE_HELP = """Sample text from a trained checkpoint.
+
+An empty prompt starts from a newline. A prompt longer than the model's context is cropped to its
+last context_length characters (the model sees no more). --temperature 0 is greedy decoding.
+"""
+
+COURSE_HELP = """Run the notebooks headless, each on a fresh kernel, and print what each measured.
+
+The executed copies go to build/course/, so notebooks you edited are never overwritten; --inplace
+(maintainers) stores the outputs in the notebooks themselves and, for a normal-length run, the
+measured times in notebooks/course_times.json, the README and WORKSHOP.md.
+"""
+
+# The preset values the training command can change: the one list of them. Each becomes a flag
+# (--n-embd, ...) and, when given, replaces the preset's value in GPTConfig or TrainConfig.
+MODEL_OPTIONS = {
+    "context_length": dict(type=int, help="characters the model sees (the lecture's block_size)"),
+    "n_embd": dict(type=int, help="channels of the residual stream"),
+    "n_head": dict(type=int, help="attention heads per block (must divide --n-embd)"),
+    "n_layer": dict(type=int, help="Transformer blocks"),
+    "dropout": dict(type=float, help="dropout probability while training"),
+}
+TRAIN_OPTIONS = {
+    "batch_size": dict(type=int, help="sequences per step"),
+    "learning_rate": dict(type=float, help="peak learning rate, reached after the warmup"),
+    "min_lr": dict(type=float, help="where the cosine decay ends"),
+    "warmup_iters": dict(type=int, help="steps of linear warmup"),
+    "max_iters": dict(type=int, help="training steps at most"),
+    "time_budget": dict(type=float, help="seconds of training at most; 0 for no limit"),
+    "eval_interval": dict(type=int, help="steps between evaluations (and checkpoints)"),
+    "patience": dict(type=int, help="stop after this many evaluations without progress"),
+    "compile": dict(action=argparse.BooleanOptionalAction, help="torch.compile (default: on CUDA)"),
+    "dtype": dict(choices=["auto", "float32", "bfloat16"], help="autocast dtype (default: auto)"),
+    "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
+    "log_interval": dict(type=int, help="steps between progress lines"),
+}
+
+
+def _flag(name):
+    return "--" + name.replace("_", "-")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="<command>")
+
+    def command(name, summary, description):
+        return commands.add_parser(
+            name,
+            help=summary,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    train = command("train", "train the GPT of notebook 08 (cpu or gpu preset)", TRAIN_HELP)
+    train.add_argument("--preset", choices=["cpu", "gpu"], help="default: gpu on CUDA, else cpu")
+    train.add_argument(
+        "--out", type=Path, help="checkpoint file (default: checkpoints/<preset>.pt)"
+    )
+    train.add_argument("--resume", action="store_true", help="continue the run stored in --out")
+    train.add_argument(
+        "--overwrite", action="store_true", help="replace a checkpoint from another run"
+    )
+    train.add_argument("--text", type=Path, help="a UTF-8 text file instead of tinyshakespeare")
+    _device_options(train)
+    for name, options in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items():
+        train.add_argument(_flag(name), **options)
+    train.add_argument(
+        "--sample-chars", type=int, default=300, help="characters to sample at the end"
+    )
+
+    sample = command("sample", "sample text from a trained checkpoint", SAMPLE_HELP)
+    sample.add_argument(
+        "--checkpoint", type=Path, required=True, help="a file written by train or notebook 08"
+    )
+    sample.add_argument("--prompt", default="", help="text to continue (default: a newline)")
+    sample.add_argument("--max-new-tokens", type=int, default=500)
+    sample.add_argument("--temperature", type=float, default=1.0, help="0 greedy; <1 safer")
+    sample.add_argument("--top-k", type=int, help="sample only among the k likeliest characters")
+    sample.add_argument("--num-samples", type=int, default=1)
+    sample.add_argument("--seed", type=int, default=1337)
+    sample.add_argument(
+        "--kv-cache",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="reuse keys and values (faster)",
+    )
+    _device_options(sample)
+
+    command(
+        "doctor",
+        "check Python, PyTorch, packages, GPU, widgets, corpus and disk",
+        "Print OK or FAIL for each requirement, with the fix for every FAIL; exit 1 on any FAIL.",
+    )
+
+    course = command("course", "run the notebooks headless and print their figures", COURSE_HELP)
+    course.add_argument("only", nargs="*", help="only notebooks whose names start with these")
+    course.add_argument(
+        "--inplace", action="store_true", help="store the outputs in the notebooks themselves"
+    )
+    course.add_argument("--outdir", type=Path, help="where executed copies go (build/course/)")
+    course.add_argument(
+        "--readme",
+        action="store_true",
+        help="only redraw README's course map and WORKSHOP's timings from course_times.json",
+    )
+    course.add_argument("--solutions", action="store_true", help="run notebooks/solutions/")
+    return parser
+
+
+def _device_options(parser):
+    parser.add_argument("--device", help="cuda, mps or cpu (default: the best available)")
+    parser.add_argument(
+        "--threads", type=int, help="CPU threads (default: COURSE_THREADS, else a quick probe)"
+    )
+
+
+def fail(message):
+    """The command line's answer to a bad value: one `error:` line, exit status 2."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "doctor":
+        from helpers.course.doctor import run_checks
+
+        return 0 if run_checks() else 1
+    if args.command == "course":
+        from helpers.course import runner
+
+        if args.readme:
+            runner.update_readme()
+        else:
+            runner.run_course(args.only, args.inplace, args.outdir, args.solutions)
+        return 0
+    from helpers.course.settings import SettingError
+
+    try:
+        device = _pick_device(args)
+    except (RuntimeError, SettingError) as e:
+        fail(e)
+    return train(args, device) if args.command == "train" else sample(args, device)
+
+
+def _pick_device(args):
+    """The device and, on a CPU, the threads: the same rules for every command."""
+    from helpers.course.device import choose_threads, pick_device
+
+    if args.threads is not None and args.threads < 1:
+        raise RuntimeError(f"--threads must be at least 1, got {args.threads}.")
+    device = pick_device(args.device, verbose=args.command == "train")
+    if device.type == "cpu":
+        choose_threads(args.threads, verbose=args.command == "train")
+    return device
+
+
+def _read_text(path):
+    from helpers.course.corpus import CorpusUnavailable, load_corpus
+
+    if path is None:
+        try:
+            return load_corpus(allow_offline=False).text
+        except CorpusUnavailable as e:
+            fail(e)
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except OSError as e:
+        fail(f"cannot read --text {path}: {e.strerror}.")
+    except UnicodeDecodeError as e:
+        fail(f"--text {path} is not UTF-8 text (byte {e.start}): save it as UTF-8 and try again.")
+
+
+def train(args, device):
+    import torch
+
+    from helpers import GPT, CharTokenizer, train_val_split
+    from helpers.course.checkpoint import (
+        CheckpointError,
+        check_can_write,
+        check_compatible,
+        load_checkpoint,
+    )
+    from helpers.course.settings import CHECKPOINT_DIR
+    from helpers.course.trainer import preset, train_gpt
+
+    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
+    out = args.out or CHECKPOINT_DIR / f"{name}.pt"
+
+    resume = None
+    try:  # checkpoint problems first: they should not wait for the corpus to load
+        if args.resume:
+            resume = load_checkpoint(out, map_location=device)
+        else:
+            check_can_write(out, run_id=None, overwrite=args.overwrite)
+    except CheckpointError as e:
+        fail(e)
+
+    text = _read_text(args.text)
+    try:
+        tokenizer = CharTokenizer.from_text(text)
+    except ValueError as e:
+        fail(e)
+    data = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+    train_data, val_data = train_val_split(data)
+
+    model_config, train_config = preset(name, tokenizer.vocab_size)
+    given = {k: getattr(args, k) for k in {**MODEL_OPTIONS, **TRAIN_OPTIONS}}
+    given = {k: v for k, v in given.items() if v is not None}
+    if given.get("time_budget") == 0:
+        given["time_budget"] = None
+    try:  # the dataclasses check every value: a bad one stops here, with its reason
+        model_config = dataclasses.replace(
+            model_config, **{k: v for k, v in given.items() if k in MODEL_OPTIONS}
+        )
+        train_config = dataclasses.replace(
+            train_config, **{k: v for k, v in given.items() if k in TRAIN_OPTIONS}
+        )
+        if resume is not None:
+            check_compatible(resume, model_config, tokenizer.chars)
+            print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
+    except (ValueError, CheckpointError) as e:
+        fail(e)
+    if len(val_data) <= model_config.context_length:
+        fail(f"the validation split ({len(val_data)} tokens) is shorter than the context.")
+
+    torch.manual_seed(train_config.seed)  # the same seed, the same initial weights
+    model = GPT(model_config)
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"preset {name}: {model_config}")
+    print(f"{train_config}")
+    print(
+        f"{n_params:,} parameters, {len(train_data):,} training tokens, checkpoint {out}",
+        flush=True,
+    )
+    history = train_gpt(
+        model,
+        train_data,
+        val_data,
+        train_config,
+        vocab=tokenizer.chars,
+        device=device,
+        checkpoint=out,
+        overwrite=args.overwrite,
+        resume=resume,
+        title=name,
+    )
+    print(
+        f"best val loss {history['best_val']:.4f} at step {history['best_step']} "
+        f"({history['train_seconds']:.0f} s of training); saved in {out}"
+    )
+    if args.sample_chars > 0:
+        torch.manual_seed(train_config.seed)
+        start = torch.zeros((1, 1), dtype=torch.long, device=device)
+        ids = model.generate(start, args.sample_chars, use_kv_cache=True)[0].tolist()
+        print("-" * 40 + "\n" + tokenizer.decode(ids))
+    return 0
+
+
+def sample(args, device):
+    import torch
+
+    from helpers import CharTokenizer
+    from helpers.course.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+
+    if args.max_new_tokens < 0 or args.num_samples < 1:
+        fail("--max-new-tokens must be >= 0 and --num-samples >= 1.")
+    try:
+        ckpt = load_checkpoint(args.checkpoint, map_location=device)
+    except CheckpointError as e:
+        fail(e)
+    model = model_from_checkpoint(ckpt, device)
+    tokenizer = CharTokenizer(ckpt["vocab"])
+    try:
+        ids = tokenizer.encode(args.prompt)
+    except ValueError as e:
+        fail(e)
+    context_length = model.config.context_length
+    if len(ids) > context_length:
+        print(
+            f"(the prompt has {len(ids)} characters; the model sees only its last {context_length})",
+            file=sys.stderr,
+        )
+    torch.manual_seed(args.seed)
+    idx = torch.tensor([ids] * args.num_samples, dtype=torch.long, device=device)
+    idx = idx.view(args.num_samples, len(ids))
+    try:
+        out = model.generate(
+            idx,
+            args.max_new_tokens,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            use_kv_cache=args.kv_cache,
+        )
+    except ValueError as e:
+        fail(e)
+    for i, row in enumerate(out.tolist()):
+        if args.num_samples > 1:
+            print(f"--- sample {i + 1} ---")
+        print(tokenizer.decode(row))
+    return 0

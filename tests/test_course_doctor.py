@@ -1,0 +1,105 @@
+"""The environment check (helpers/course/doctor.py), with and without the course installed."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers.course import corpus as D
+from helpers.course import doctor
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def real_bytes():
+    return D.fetch_corpus(verbose=False).read_bytes()
+
+
+@pytest.fixture
+def isolated_corpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(D, "CORPUS_URL", "http://127.0.0.1:9/unreachable")
+    monkeypatch.setenv("COURSE_DATA_MIRROR", "")
+    return tmp_path
+
+
+def test_missing_corpus_fails_with_the_fix(isolated_corpus, capsys):
+    assert doctor.run_checks() is False
+    out = capsys.readouterr().out
+    assert "FAIL  corpus" in out
+    assert "COURSE_DATA_MIRROR" in out and D.CORPUS_SHA256 in out
+    assert "OK    python" in out and "OK    torch" in out and "OK    packages" in out
+
+
+def test_all_ok_once_the_corpus_is_mirrored(real_bytes, isolated_corpus, monkeypatch, capsys):
+    mirror = isolated_corpus / "usb"
+    mirror.mkdir()
+    (mirror / D.CORPUS_FILE).write_bytes(real_bytes)
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    assert doctor.run_checks() is True
+    assert "All checks passed." in capsys.readouterr().out
+    assert (isolated_corpus / "cache" / D.CORPUS_FILE).exists()
+
+
+def test_a_crashing_check_is_a_failure_not_a_crash(monkeypatch, capsys):
+    def broken():
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(doctor, "CHECKS", [("broken", broken)])
+    assert doctor.run_checks() is False
+    assert "FAIL  broken   RuntimeError: boom" in capsys.readouterr().out
+
+
+def test_version_comparison_handles_local_builds():
+    assert doctor._at_least("2.13.0+cpu", (2, 3))
+    assert not doctor._at_least("2.2.1", (2, 3))
+    assert doctor._at_least("8.1.9", (8,))
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory):
+    """The Python of a new virtual environment with nothing installed: no torch, no numpy."""
+    venv = tmp_path_factory.mktemp("bare") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def check_fails_with_fixes(out):
+    assert "Traceback" not in out and "ModuleNotFoundError" not in out, out
+    assert "FAIL  torch    PyTorch is not installed\n      fix: run `make setup`" in out
+    assert "FAIL  corpus" in out and "OK    python" in out
+    for line in out.splitlines():  # every FAIL line is followed by its fix
+        if line.startswith("FAIL"):
+            following = out.split(line + "\n", 1)[1].splitlines()[0]
+            assert following.startswith("      fix: "), f"no fix after {line!r}"
+
+
+def test_the_doctor_runs_by_path_on_a_python_without_torch(bare_python):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(
+        [str(bare_python), "helpers/course/doctor.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    check_fails_with_fixes(result.stdout + result.stderr)
+
+
+def test_make_doctor_needs_nothing_installed(bare_python):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAKEFLAGS")}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "doctor", f"PY={bare_python}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode != 0 and "Error 1" in result.stderr  # make passes the FAIL on
+    check_fails_with_fixes(result.stdout)
