@@ -31,3 +31,23 @@ def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path):
     )
     table = format_table([{"notebook": "99_tiny", "seconds": seconds, "figures": figures}])
     assert "| 99_tiny |" in table and "val_loss 1.2500" in table
+
+
+def test_a_partial_run_keeps_the_reference_speed_of_the_full_one(tmp_path, monkeypatch):
+    import json
+
+    from helpers.course import runner
+
+    times = tmp_path / "course_times.json"
+    full = {"notebooks": {"00_setup": {"seconds": 3.0, "figures": {}}}, "probe_seconds": 0.05}
+    times.write_text(json.dumps(full), encoding="utf-8")
+    monkeypatch.setattr(runner, "TIMES_FILE", times)
+    row = {"notebook": "03_bigram", "seconds": 20.0, "figures": {"val": 2.5}}
+    runner.update_reference_times([row], probe_seconds=0.04)  # only one notebook ran
+    saved = json.loads(times.read_text(encoding="utf-8"))
+    assert saved["probe_seconds"] == 0.05  # the whole course's reference speed is kept
+    assert saved["notebooks"]["03_bigram"] == {
+        **{k: row[k] for k in ("seconds", "figures")},
+        "probe_seconds": 0.04,
+    }
+    assert saved["notebooks"]["00_setup"]["seconds"] == 3.0

@@ -48,7 +48,10 @@ def predict_run_times():
     print(f"{'notebook':<28}{'reference':>10}{'expected here':>15}")
     predicted = {}
     for name, row in reference["notebooks"].items():
-        predicted[name] = row["seconds"] * ratio
+        # each time is scaled by the probe of the run that measured it (runs may be partial)
+        predicted[name] = (
+            row["seconds"] * here / row.get("probe_seconds", reference["probe_seconds"])
+        )
         print(f"{name:<28}{row['seconds']:>9.0f}s{predicted[name]:>14.0f}s")
     print("(CPU estimates; on a GPU the training notebooks run much faster.)")
     return predicted
@@ -115,7 +118,11 @@ def format_table(rows):
 
 
 def update_reference_times(rows, probe_seconds):
-    """Keep the measured seconds and figures of a normal-length run for notebook 00 and the README."""
+    """Keep the measured seconds and figures of a normal-length run for notebook 00 and the README.
+
+    Each row keeps the speed probe of its own run. The file's overall probe, the reference speed
+    notebook 00 compares against, changes only with a run of the whole course.
+    """
     import platform
 
     reference = {"notebooks": {}}
@@ -124,11 +131,13 @@ def update_reference_times(rows, probe_seconds):
     reference["machine"] = (
         f"{os.cpu_count()}-core {platform.machine()} CPU, torch threads chosen by choose_threads"
     )
-    reference["probe_seconds"] = round(probe_seconds, 4)
+    if {row["notebook"] for row in rows} >= {p.stem for p in course_notebooks()}:
+        reference["probe_seconds"] = round(probe_seconds, 4)
     for row in rows:
         reference["notebooks"][row["notebook"]] = {
             "seconds": row["seconds"],
             "figures": row["figures"],
+            "probe_seconds": round(probe_seconds, 4),
         }
     reference["notebooks"] = dict(sorted(reference["notebooks"].items()))
     TIMES_FILE.write_text(json.dumps(reference, indent=2) + "\n", encoding="utf-8")
