@@ -25,14 +25,22 @@ import os
 import platform
 import statistics
 import time
+from functools import partial
 
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-from helpers import GPT, Block, CharTokenizer, train_val_split
+from helpers import (
+    GPT,
+    Block,
+    CharTokenizer,
+    configure_optimizer,
+    generate_with_cache,
+    train_val_split,
+)
 from helpers.course.corpus import load_corpus
-from helpers.course.trainer import get_train_batch, make_optimizer, preset, train_gpt
+from helpers.course.trainer import fused_adamw_ok, get_train_batch, preset, train_gpt
 
 
 class LectureGPT(nn.Module):
@@ -83,10 +91,11 @@ def step_times(setups, data, batch_size, context_length, rounds, steps):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def tokens_per_second(model, n, **kwargs):
+def tokens_per_second(model, n, use_kv_cache=False, **kwargs):
     torch.manual_seed(1337)
     start = time.perf_counter()
-    model.generate(torch.zeros((1, 1), dtype=torch.long), n, **kwargs)
+    sample = partial(generate_with_cache, model) if use_kv_cache else model.generate
+    sample(torch.zeros((1, 1), dtype=torch.long), n, **kwargs)
     return n / (time.perf_counter() - start)
 
 
@@ -141,7 +150,13 @@ def main():
             ),
             "(c) GPT + trainer step": (
                 fused_trainer,
-                make_optimizer(fused_trainer, train_config, torch.device("cpu")),
+                configure_optimizer(
+                    fused_trainer,
+                    train_config.learning_rate,
+                    train_config.weight_decay,
+                    (0.9, train_config.beta2),
+                    fused=fused_adamw_ok(torch.device("cpu")),
+                ),
                 True,
             ),
         }

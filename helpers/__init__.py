@@ -16,7 +16,9 @@ from helpers.attention import MultiHeadAttention  # notebook 06
 from helpers.blocks import Block, FeedForward  # notebook 07
 from helpers.gpt import GPT, GPTConfig, sample_next  # notebook 08
 from helpers.attention import CausalSelfAttention, copy_heads  # notebook 08
-from helpers.training import evaluate, lr_at  # notebook 08
+from helpers.training import configure_optimizer, evaluate, fit, lr_at  # notebook 08
+from helpers.attention import attend_with_cache  # notebook 08
+from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 08
 
 __all__ = [
     "CharTokenizer",
@@ -38,4 +40,9 @@ __all__ = [
     "GPT",
     "evaluate",
     "lr_at",
+    "configure_optimizer",
+    "fit",
+    "attend_with_cache",
+    "forward_with_cache",
+    "generate_with_cache",
 ]

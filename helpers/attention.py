@@ -87,8 +87,7 @@ class CausalSelfAttention(nn.Module):
 
     One linear layer makes the queries, keys and values of every head; the heads become a batch
     dimension, and F.scaled_dot_product_attention does scale, causal mask, softmax, dropout and
-    the weighted sum in one call. While GPT.generate samples with a KV cache, `self.cache` holds
-    the keys and values of the positions seen so far. Taught in notebook 08.
+    the weighted sum in one call. Taught in notebook 08.
     """
 
     def __init__(self, n_embd, n_head, context_length, dropout=0.0):
@@ -101,29 +100,27 @@ class CausalSelfAttention(nn.Module):
         self.proj = nn.Linear(n_embd, n_embd)
         self.attn_dropout = dropout  # a probability: SDPA drops attention weights itself
         self.resid_dropout = nn.Dropout(dropout)
-        self.cache = None  # None: no KV cache; []: an empty one; [k, v]: the past's keys and values
 
-    def forward(self, x):
+    def heads(self, x):
+        """The queries, keys and values of every head for x (B, T, C): each (B, n_head, T, hs)."""
         B, T, C = x.shape
         q, k, v = self.c_attn(x).split(C, dim=2)
         # (B, T, C) -> (B, n_head, T, head_size): each head becomes one more batch entry
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        past = self.cache[0].shape[2] if self.cache else 0  # positions already in the KV cache
-        if past + T > self.context_length:
+        if x.device.type == "mps":  # MPS attention is wrong on transposed inputs (pytorch#181133)
+            q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+        return q, k, v
+
+    def forward(self, x):
+        B, T, C = x.shape
+        if T > self.context_length:
             raise ValueError(
-                f"{past + T} positions, but this attention was built for context_length="
+                f"{T} positions, but this attention was built for context_length="
                 f"{self.context_length}. Crop the input to the last {self.context_length} tokens."
             )
-        if self.cache is not None:
-            if past:  # keys and values of earlier positions: attend over them as well
-                k = torch.cat((self.cache[0], k), dim=2)
-                v = torch.cat((self.cache[1], v), dim=2)
-            self.cache = [k, v]
-        mask = None
-        if past:  # new queries see every cached position and, among themselves, only the past
-            mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+        q, k, v = self.heads(x)
         dropout_p = self.attn_dropout if self.training else 0.0
-        y = F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal=not past)
+        y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout_p, is_causal=True)
         # (B, n_head, T, head_size) -> (B, T, C): the heads side by side again, as torch.cat did
         y = y.transpose(1, 2).contiguous().view(B, T, C)
         return self.resid_dropout(self.proj(y))
@@ -148,3 +145,22 @@ def copy_heads(mha, attn):
     attn.c_attn.weight.copy_(torch.cat([q, k, v]))
     attn.proj.load_state_dict(mha.proj.state_dict())
     return attn
+
+
+def attend_with_cache(attn, x, kv=None):
+    """CausalSelfAttention `attn` for new positions x (B, T, C) that follow the positions whose
+    keys and values are cached in kv ((B, n_head, past, head_size) each, or None at the start).
+
+    Returns the output for the new positions and the cache extended by them. The new queries see
+    every cached position and, among themselves, only the past. Sampling only: no dropout.
+    Taught in notebook 08.
+    """
+    B, T, C = x.shape
+    q, k, v = attn.heads(x)
+    if kv is not None:  # the keys and values of the earlier positions did not change: reuse them
+        k, v = torch.cat((kv[0], k), dim=2), torch.cat((kv[1], v), dim=2)
+    past = k.shape[2] - T
+    mask = torch.ones(T, past + T, dtype=torch.bool, device=x.device).tril(past)
+    y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    y = y.transpose(1, 2).contiguous().view(B, T, C)
+    return attn.proj(y), (k, v)

@@ -1,4 +1,5 @@
-"""The full Transformer, the lecture's gpt.py: GPTConfig, sample_next and GPT. Taught in notebook 08.
+"""The full Transformer, the lecture's gpt.py: GPTConfig, sample_next and GPT, and sampling
+with a KV cache (forward_with_cache, generate_with_cache). Taught in notebook 08.
 
 Assembled from the pieces of notebooks 05-07: token and position embeddings, n_layer `Block`s
 (notebook 07) with the fused `CausalSelfAttention` (helpers/attention.py), a final LayerNorm and a
@@ -11,7 +12,7 @@ import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
-from helpers.attention import CausalSelfAttention
+from helpers.attention import CausalSelfAttention, attend_with_cache
 from helpers.blocks import Block
 
 
@@ -63,6 +64,10 @@ def sample_next(logits, temperature=1.0, top_k=None):
         kth_best = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
         logits = logits.masked_fill(logits < kth_best, float("-inf"))
     probs = F.softmax(logits, dim=-1)
+    if (
+        probs.device.type == "mps"
+    ):  # MPS may draw ids of probability 0 (pytorch#192577): use the CPU
+        return torch.multinomial(probs.cpu(), num_samples=1).to(probs.device)
     return torch.multinomial(probs, num_samples=1)
 
 
@@ -104,27 +109,16 @@ class GPT(nn.Module):
         elif isinstance(module, nn.Embedding):
             nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
-    def cached_length(self):
-        """How many positions the KV cache holds (0 without a cache)."""
-        cache = self.blocks[0].sa.cache
-        return cache[0].shape[2] if cache else 0
-
-    def set_kv_cache(self, enabled):
-        """Switch the KV cache on (empty) or off in every attention layer."""
-        for block in self.blocks:
-            block.sa.cache = [] if enabled else None
-
     def forward(self, idx, targets=None):
         B, T = idx.shape
-        start = self.cached_length()  # with a KV cache, idx continues after the cached positions
-        if start + T > self.config.context_length:
+        if T > self.config.context_length:
             raise ValueError(
-                f"The input reaches position {start + T}, but the model has learned only "
-                f"{self.config.context_length} positions. Crop it to the last "
+                f"The input has {T} positions, but the model has learned only "
+                f"{self.config.context_length}. Crop it to the last "
                 f"{self.config.context_length} tokens (generate does this for you)."
             )
         tok_emb = self.token_embedding_table(idx)  # (B, T, n_embd)
-        pos_emb = self.position_embedding_table(torch.arange(start, start + T, device=idx.device))
+        pos_emb = self.position_embedding_table(torch.arange(T, device=idx.device))  # (T, n_embd)
         x = self.blocks(tok_emb + pos_emb)
         logits = self.lm_head(self.ln_f(x))  # (B, T, vocab_size)
         if targets is None:
@@ -133,41 +127,80 @@ class GPT(nn.Module):
         return logits, loss
 
     @torch.no_grad()
-    def generate(
-        self, idx, max_new_tokens, temperature=1.0, top_k=None, use_kv_cache=False, refill=None
-    ):
+    def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
         """Extend each row of `idx` (B, T) by `max_new_tokens` ids, sampled one at a time.
 
-        An empty prompt starts from id 0 (the newline). The model sees at most the last
-        context_length ids. With use_kv_cache, each step feeds only the newest id and reuses the
-        keys and values of the others. The positions are learned, 0..context_length-1, so a full
-        cache cannot slide: it is re-filled from the last `refill` ids (default context_length,
-        which gives exactly the ids of the loop without a cache; fewer is faster past the
-        context, but the model then sees fewer ids right after each refill).
+        Notebook 03's loop, with sample_next's temperature and top-k. An empty prompt starts
+        from id 0 (the newline); the model sees at most the last context_length ids; dropout is
+        off while sampling.
         """
-        T = self.config.context_length
-        refill = T if refill is None else refill
-        if not 1 <= refill <= T:
-            raise ValueError(f"refill must lie in 1..context_length={T}, got {refill}.")
         if idx.shape[1] == 0:
             idx = torch.zeros((idx.shape[0], 1), dtype=torch.long, device=idx.device)
         was_training = self.training
-        self.eval()  # no dropout while sampling
-        self.set_kv_cache(use_kv_cache)
+        self.eval()
         try:
             for _ in range(max_new_tokens):
-                if not use_kv_cache:
-                    logits, _ = self(idx[:, -T:])  # the lecture's loop: the last T ids, every step
-                elif self.cached_length() == 0:
-                    logits, _ = self(idx[:, -T:])  # the prompt fills the cache
-                elif self.cached_length() < T:
-                    logits, _ = self(idx[:, -1:])  # only the newest id is new
-                else:
-                    self.set_kv_cache(True)  # full: start again from the last `refill` ids
-                    logits, _ = self(idx[:, -refill:])
+                logits, _ = self(idx[:, -self.config.context_length :])
                 idx_next = sample_next(logits[:, -1, :], temperature, top_k)
                 idx = torch.cat((idx, idx_next), dim=1)
         finally:
-            self.set_kv_cache(False)
             self.train(was_training)
         return idx
+
+
+def forward_with_cache(model, idx, cache):
+    """GPT.forward for new ids `idx` (B, T) that continue the positions held in `cache` (a list
+    with one (keys, values) per layer; [] at the start); returns (logits, the extended cache).
+
+    The same steps as GPT.forward and Block.forward, with the cache in the attention.
+    Taught in notebook 08.
+    """
+    past = cache[0][0].shape[2] if cache else 0
+    T = idx.shape[1]
+    if past + T > model.config.context_length:
+        raise ValueError(
+            f"The cache holds {past} positions and {T} more would pass the "
+            f"{model.config.context_length} the model has learned: start a new cache."
+        )
+    positions = torch.arange(past, past + T, device=idx.device)
+    x = model.token_embedding_table(idx) + model.position_embedding_table(positions)
+    extended = []
+    for i, block in enumerate(model.blocks):
+        attended, kv = attend_with_cache(block.sa, block.ln1(x), cache[i] if cache else None)
+        x = x + attended
+        x = x + block.ffwd(block.ln2(x))
+        extended.append(kv)
+    return model.lm_head(model.ln_f(x)), extended
+
+
+@torch.no_grad()
+def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, refill=None):
+    """GPT.generate with a KV cache: after the prompt, each step feeds only the newest id.
+
+    The positions are learned, 0..context_length-1, so a full cache cannot slide: it is filled
+    again from the last `refill` ids (default context_length, which gives exactly the ids of
+    GPT.generate; fewer is faster past the context, but right after each refill the model sees
+    fewer ids). Taught in notebook 08.
+    """
+    T = model.config.context_length
+    refill = T if refill is None else refill
+    if not 1 <= refill <= T:
+        raise ValueError(f"refill must lie in 1..context_length={T}, got {refill}.")
+    if idx.shape[1] == 0:
+        idx = torch.zeros((idx.shape[0], 1), dtype=torch.long, device=idx.device)
+    was_training = model.training
+    model.eval()
+    try:
+        logits, cache = forward_with_cache(model, idx[:, -T:], [])  # the prompt fills the cache
+        for i in range(max_new_tokens):
+            idx_next = sample_next(logits[:, -1, :], temperature, top_k)
+            idx = torch.cat((idx, idx_next), dim=1)
+            if i == max_new_tokens - 1:
+                break
+            if cache[0][0].shape[2] < T:
+                logits, cache = forward_with_cache(model, idx_next, cache)  # only the new id
+            else:  # full: start again from the last `refill` ids
+                logits, cache = forward_with_cache(model, idx[:, -refill:], [])
+    finally:
+        model.train(was_training)
+    return idx

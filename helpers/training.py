@@ -1,6 +1,9 @@
 """Measuring the loss and training: notebook 03's estimate_loss and train, used by every later
-model, and notebook 08's evaluate (the whole split, in order) and lr_at (warmup + cosine)."""
+model, and notebook 08's evaluate (the whole split, in order), lr_at (warmup + cosine),
+configure_optimizer (AdamW with weight decay) and fit (the loop that trains the full model)."""
 
+import contextlib
+import copy
 import math
 
 import torch
@@ -117,3 +120,89 @@ def lr_at(step, cfg, progress=None):
     progress = min(max(progress, 0.0), 1.0)
     cosine = 0.5 * (1.0 + math.cos(math.pi * progress))  # from 1 down to 0
     return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
+
+
+def configure_optimizer(model, learning_rate, weight_decay, betas=(0.9, 0.99), fused=False):
+    """AdamW that decays only the weight matrices and embeddings, not biases or LayerNorms.
+
+    Weight decay pulls every weight a little towards zero at each step, which keeps large
+    matrices from memorising the training text. Biases and LayerNorm gains are few and set
+    offsets and scales: decaying them only hurts. fused=True updates all parameters in one
+    kernel (CUDA, and CPUs with PyTorch 2.4 or newer). Taught in notebook 08.
+    """
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, fused=fused)
+
+
+def fit(
+    model,
+    optimizer,
+    train_data,
+    val_data,
+    cfg,
+    *,
+    device="cpu",
+    step=0,
+    best_val=math.inf,
+    forward=None,
+    amp=None,
+    scaler=None,
+    next_batch=None,
+    progress=None,
+    on_eval=None,
+):
+    """Train the full model: notebook 03's loop with what a long run needs. Taught in notebook 08.
+
+    Each step sets the learning rate from lr_at (warmup, then cosine decay), computes the loss
+    of a random batch, clips the gradient norm to cfg.grad_clip (one bad batch cannot throw the
+    run) and takes an AdamW step. Every cfg.eval_interval steps, and at the end, the loss over
+    the whole validation split is measured; the best weights are kept and put back at the end
+    (early stopping: an overfitting run keeps its best point). Returns a dict with "step" (the
+    steps taken), "best_val", "best_step" and "stopped" (why it ended).
+
+    The defaults are the plain loop. The course's trainer adds the rest through the keywords:
+    a compiled `forward`, `amp` (an autocast context) and `scaler` (a GradScaler, for float16),
+    `next_batch()` for its own batches, `progress()` (0 to 1; the larger of the share of steps
+    and the share of a time budget) and `on_eval(step, val, improved)` (plots, checkpoints;
+    it returns a reason to stop early, or None).
+    """
+    context_length = model.config.context_length
+    forward = forward or model
+    amp = amp or contextlib.nullcontext()
+    scaler = scaler or torch.amp.GradScaler(enabled=False)  # a no-op unless float16 needs it
+    next_batch = next_batch or (
+        lambda: get_batch(train_data, cfg.batch_size, context_length, device)
+    )
+    progress = progress or (lambda: step / cfg.max_iters)
+    best_step, best_state, stopped = step, copy.deepcopy(model.state_dict()), None
+    while True:
+        done = progress() >= 1.0
+        if step % cfg.eval_interval == 0 or done:
+            with amp:
+                val = evaluate(model, val_data, context_length, device=device)
+            improved = val < best_val
+            if improved:
+                best_val, best_step, best_state = val, step, copy.deepcopy(model.state_dict())
+            stopped = on_eval(step, val, improved) if on_eval else None
+        if done or stopped:
+            break
+        lr = lr_at(step, cfg, progress())
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        x, y = next_batch()
+        with amp:  # float16 or bfloat16 matrix multiplies on a GPU; nothing by default
+            _, loss = forward(x, y)
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()  # float16: scale the loss up so small gradients survive
+        scaler.unscale_(optimizer)  # ... and back down before the clipping looks at them
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        step += 1
+    model.load_state_dict(best_state)
+    stopped = stopped or ("max_iters" if step >= cfg.max_iters else "budget")
+    return {"step": step, "best_val": best_val, "best_step": best_step, "stopped": stopped}

@@ -67,6 +67,7 @@ def test_training_keeps_the_best_model_and_honours_the_time_budget(tmp_path, one
 
 def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one_thread, tiny_gpt):
     import helpers.course.trainer as trainer
+    import helpers.training as training
 
     vals = iter([4.0, 3.0, 2.0, 2.5, 2.6, 2.7, 2.8, 2.9])  # best at the 3rd evaluation (step 2)
     snapshots = []
@@ -77,7 +78,8 @@ def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one
             return next(vals)
         return 0.0
 
-    monkeypatch.setattr(trainer, "evaluate", fake_evaluate)
+    monkeypatch.setattr(trainer, "evaluate", fake_evaluate)  # the train-loss sample for the plot
+    monkeypatch.setattr(training, "evaluate", fake_evaluate)  # fit's validation pass
     model = tiny_gpt(seed=0, vocab_size=20, n_layer=1).train()
     cfg = TrainConfig(
         batch_size=4,

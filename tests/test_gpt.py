@@ -5,7 +5,13 @@ import dataclasses
 import pytest
 import torch
 
-from helpers import GPTConfig, sample_next
+from helpers import (
+    GPTConfig,
+    attend_with_cache,
+    forward_with_cache,
+    generate_with_cache,
+    sample_next,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
@@ -50,7 +56,7 @@ def test_model_is_causal_the_future_does_not_change_the_past(tiny_gpt):
 
 
 def test_model_refuses_input_longer_than_the_context(tiny_gpt):
-    with pytest.raises(ValueError, match="learned only 8 positions"):
+    with pytest.raises(ValueError, match="learned only 8"):
         tiny_gpt()(torch.zeros((1, 9), dtype=torch.long))
 
 
@@ -136,13 +142,12 @@ def test_kv_cache_gives_the_same_logits_as_the_full_forward_pass(tiny_gpt):
     model = tiny_gpt()
     idx = torch.randint(0, 11, (2, 8))
     full, _ = model(idx)
-    model.set_kv_cache(True)
-    try:
-        first, _ = model(idx[:, :3])  # prefill
-        steps = [model(idx[:, t : t + 1])[0] for t in range(3, 8)]  # one token at a time
-        assert model.cached_length() == 8
-    finally:
-        model.set_kv_cache(False)
+    first, cache = forward_with_cache(model, idx[:, :3], [])  # the prompt
+    steps = []
+    for t in range(3, 8):  # then one token at a time
+        logits, cache = forward_with_cache(model, idx[:, t : t + 1], cache)
+        steps.append(logits)
+    assert len(cache) == 2 and cache[0][0].shape == (2, 2, 8, 8)  # (B, n_head, T, head_size)
     torch.testing.assert_close(torch.cat([first, *steps], dim=1), full, atol=1e-5, rtol=1e-4)
 
 
@@ -150,13 +155,19 @@ def test_kv_cache_can_extend_by_several_tokens_at_once(tiny_gpt):
     model = tiny_gpt()
     idx = torch.randint(0, 11, (1, 8))
     full, _ = model(idx)
-    model.set_kv_cache(True)
-    try:
-        a, _ = model(idx[:, :2])
-        b, _ = model(idx[:, 2:7])  # five new tokens attend to the cache and causally to each other
-    finally:
-        model.set_kv_cache(False)
+    a, cache = forward_with_cache(model, idx[:, :2], [])
+    b, cache = forward_with_cache(model, idx[:, 2:7], cache)  # five new tokens at once
     torch.testing.assert_close(torch.cat([a, b], dim=1), full[:, :7], atol=1e-5, rtol=1e-4)
+    with pytest.raises(ValueError, match="start a new cache"):
+        forward_with_cache(model, idx[:, :2], cache)  # 7 + 2 positions > the 8 learned
+
+
+def test_attention_with_an_empty_cache_is_the_plain_attention(tiny_gpt):
+    attn = tiny_gpt().blocks[0].sa
+    x = torch.randn(2, 5, 16)
+    out, (k, v) = attend_with_cache(attn, x)
+    torch.testing.assert_close(out, attn(x), atol=1e-5, rtol=1e-4)
+    assert k.shape == v.shape == (2, 2, 5, 8)
 
 
 @pytest.mark.parametrize("prompt_len, new", [(1, 5), (3, 30), (8, 20), (13, 25)])
@@ -171,7 +182,7 @@ def test_kv_cache_samples_the_same_tokens_as_the_naive_loop_even_past_the_contex
     torch.manual_seed(7)
     naive = model.generate(prompt, new, temperature=0.9, top_k=top_k)
     torch.manual_seed(7)
-    cached = model.generate(prompt, new, temperature=0.9, top_k=top_k, use_kv_cache=True)
+    cached = generate_with_cache(model, prompt, new, temperature=0.9, top_k=top_k)
     assert cached.shape == (2, prompt_len + new)
     assert torch.equal(cached, naive)
 
@@ -194,13 +205,13 @@ def test_kv_cache_refills_correctly_past_the_context(refill, tiny_gpt):
     torch.manual_seed(11)
     reference = naive_with_refill(model, prompt, 40, refill)
     torch.manual_seed(11)
-    cached = model.generate(prompt, 40, use_kv_cache=True, refill=refill)
+    cached = generate_with_cache(model, prompt, 40, refill=refill)
     assert torch.equal(cached, reference)
 
 
-def test_kv_cache_is_switched_off_after_sampling(tiny_gpt):
-    model = tiny_gpt()
-    model.generate(torch.tensor([[1, 2]]), 20, use_kv_cache=True)
-    assert all(block.sa.cache is None for block in model.blocks)
-    with pytest.raises(ValueError, match="refill"):
-        model.generate(torch.tensor([[1]]), 3, use_kv_cache=True, refill=9)
+def test_kv_cache_sampling_refuses_a_bad_refill_and_restores_training_mode(tiny_gpt):
+    model = tiny_gpt().train()
+    with pytest.raises(ValueError, match="refill must lie in 1..context_length=8"):
+        generate_with_cache(model, torch.tensor([[1]]), 3, refill=9)
+    out = generate_with_cache(model, torch.zeros((1, 0), dtype=torch.long), 4)
+    assert out.shape == (1, 5) and out[0, 0] == 0 and model.training

@@ -25,7 +25,7 @@ _TOOLS = {
     "corpus": ["Corpus", "CorpusUnavailable", "fetch_corpus", "load_corpus"],
     "device": ["choose_threads", "pick_device"],
     "plotting": ["LiveLossPlot", "plot_losses"],
-    "trainer": ["TrainConfig", "preset", "train_gpt"],
+    "trainer": ["TrainConfig", "preset", "synchronize", "train_gpt"],
     "checkpoint": ["CheckpointError", "free_path", "load_checkpoint", "model_from_checkpoint"],
     "runner": ["predict_run_times", "record"],
 }

@@ -14,6 +14,7 @@ Each command's --help lists its options. Bad values get an `error:` line and exi
 import argparse
 import dataclasses
 import sys
+from functools import partial
 from pathlib import Path
 
 TRAIN_HELP = """Train the course's GPT from a terminal (e.g. a GPU box without Jupyter).
@@ -56,7 +57,11 @@ TRAIN_OPTIONS = {
     "eval_interval": dict(type=int, help="steps between evaluations (and checkpoints)"),
     "patience": dict(type=int, help="stop after this many evaluations without progress"),
     "compile": dict(action=argparse.BooleanOptionalAction, help="torch.compile (default: on CUDA)"),
-    "dtype": dict(choices=["auto", "float32", "bfloat16"], help="autocast dtype (default: auto)"),
+    "dtype": dict(
+        choices=["auto", "float32", "bfloat16", "float16"],
+        help="auto: bfloat16 on GPUs that have it natively, float16 (loss scaling) on older ones, "
+        "float32 on CPUs and Apple GPUs",
+    ),
     "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
     "log_interval": dict(type=int, help="steps between progress lines"),
 }
@@ -210,7 +215,7 @@ def _read_text(path):
 def train(args, device):
     import torch
 
-    from helpers import GPT, CharTokenizer, train_val_split
+    from helpers import GPT, CharTokenizer, generate_with_cache, train_val_split
     from helpers.course.checkpoint import (
         CheckpointError,
         check_can_write,
@@ -288,7 +293,7 @@ def train(args, device):
     if args.sample_chars > 0:
         torch.manual_seed(train_config.seed)
         start = torch.zeros((1, 1), dtype=torch.long, device=device)
-        ids = model.generate(start, args.sample_chars, use_kv_cache=True)[0].tolist()
+        ids = generate_with_cache(model, start, args.sample_chars)[0].tolist()
         print("-" * 40 + "\n" + tokenizer.decode(ids))
     return 0
 
@@ -296,7 +301,7 @@ def train(args, device):
 def sample(args, device):
     import torch
 
-    from helpers import CharTokenizer
+    from helpers import CharTokenizer, generate_with_cache
     from helpers.course.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
 
     if args.max_new_tokens < 0 or args.num_samples < 1:
@@ -320,14 +325,9 @@ def sample(args, device):
     torch.manual_seed(args.seed)
     idx = torch.tensor([ids] * args.num_samples, dtype=torch.long, device=device)
     idx = idx.view(args.num_samples, len(ids))
+    sampler = partial(generate_with_cache, model) if args.kv_cache else model.generate
     try:
-        out = model.generate(
-            idx,
-            args.max_new_tokens,
-            temperature=args.temperature,
-            top_k=args.top_k,
-            use_kv_cache=args.kv_cache,
-        )
+        out = sampler(idx, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k)
     except ValueError as e:
         fail(e)
     for i, row in enumerate(out.tolist()):

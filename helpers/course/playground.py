@@ -11,6 +11,8 @@ import torch
 from matplotlib.figure import Figure
 from torch.nn import functional as F
 
+from helpers import generate_with_cache
+
 
 def prompt_ids(tokenizer, prompt):
     """Encode `prompt`, dropping characters outside the vocabulary; returns (ids, dropped chars).
@@ -43,7 +45,7 @@ def sample_text(model, tokenizer, prompt, length=200, temperature=0.8, top_k=Non
     device = next(model.parameters()).device
     torch.manual_seed(seed)
     idx = torch.tensor([ids], dtype=torch.long, device=device)
-    out = model.generate(idx, length, temperature=temperature, top_k=top_k, use_kv_cache=True)
+    out = generate_with_cache(model, idx, length, temperature=temperature, top_k=top_k)
     return tokenizer.decode(out[0].tolist()), _note(dropped, prompt)
 
 
@@ -65,9 +67,8 @@ def next_char_probs(model, tokenizer, prompt, temperature=1.0):
 
 def _attention_weights(attn, x):
     """Recompute the softmax weights a CausalSelfAttention layer used for input x: (B, nh, T, T)."""
-    B, T, C = x.shape
-    q, k, _ = attn.c_attn(x).split(C, dim=2)
-    q, k = (t.view(B, T, attn.n_head, C // attn.n_head).transpose(1, 2) for t in (q, k))
+    T = x.shape[1]
+    q, k, _ = attn.heads(x)
     wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
     mask = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
     return F.softmax(wei.masked_fill(~mask, float("-inf")), dim=-1)

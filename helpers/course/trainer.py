@@ -1,17 +1,16 @@
 """The long-run trainer of the full GPT: presets, TrainConfig and train_gpt.
 
-Notebook 08 and `python -m helpers train` use it. The loop is notebook 03's, with notebook 08's
-`evaluate` (the whole validation split) and `lr_at` (warmup + cosine), plus what a longer run
-needs: an optional wall-clock budget, the best checkpoint kept (early stopping), resuming, and on
-a CUDA GPU bf16 autocast, TF32 matmuls, fused AdamW, pinned-memory transfers and (optionally)
-torch.compile.
+Notebook 08 and `python -m helpers train` use it. The loop itself is notebook 08's taught `fit`
+(helpers/training.py); this module runs it with what a long run needs around it: a wall-clock
+budget, the live plot and progress bar, checkpoints of the best model, resuming, and on a GPU
+mixed precision (bf16, or fp16 with loss scaling where bf16 is not native), TF32 matrix
+multiplies for the duration of the run, fused AdamW, pinned-memory batches and torch.compile.
 """
 
-import copy
+import contextlib
 import dataclasses
 import math
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
@@ -20,7 +19,9 @@ from tqdm.auto import tqdm
 from helpers.course.checkpoint import check_can_write, new_run_id, save_checkpoint
 from helpers.course.plotting import LiveLossPlot, in_notebook
 from helpers.gpt import GPTConfig
-from helpers.training import evaluate, lr_at
+from helpers.training import configure_optimizer, evaluate, fit
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 @dataclass
@@ -40,7 +41,7 @@ class TrainConfig:
     grad_clip: float | None = 1.0  # clip the gradient norm: one bad batch cannot throw the run
     patience: int | None = None  # stop after this many evaluations without a better val loss
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
-    dtype: str = "auto"  # "auto": bfloat16 autocast on a CUDA GPU that has it, else float32
+    dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
     seed: int = 1337
     log_interval: int = 100  # outside Jupyter: one progress line every this many steps
 
@@ -56,8 +57,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}.")
         if self.warmup_iters < 0 or not 0 < self.min_lr <= self.learning_rate:
             raise ValueError("Need warmup_iters >= 0 and 0 < min_lr <= learning_rate.")
-        if self.dtype not in ("auto", "float32", "bfloat16"):
-            raise ValueError(f"dtype must be 'auto', 'float32' or 'bfloat16', got {self.dtype!r}.")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}.")
 
 
 # The two presets. "gpu" is the lecture's full model and run. "cpu" is what learned best in about
@@ -100,40 +101,77 @@ def preset(name, vocab_size):
     return model_config, dataclasses.replace(train_config)
 
 
+def native_bf16(device):
+    """True on a CUDA GPU whose tensor cores compute in bfloat16 (compute capability 8.0 and up:
+    A100, H100, RTX 30xx/40xx, L4). Older GPUs (T4, V100, RTX 20xx) only emulate it, slowly, even
+    though torch.cuda.is_bf16_supported() may say yes."""
+    return device.type == "cuda" and torch.cuda.get_device_capability(device) >= (8, 0)
+
+
 def autocast_dtype(requested, device):
-    """torch.bfloat16 where bf16 autocast should be used, else None (plain float32).
+    """The dtype for autocast (torch.bfloat16 or torch.float16), or None for plain float32.
 
-    "auto" picks bf16 only on a CUDA GPU that supports it, never on a CPU (slow there on most
-    chips).
+    "auto": on a CUDA GPU, bfloat16 where it is native, else float16 (with loss scaling, see
+    precision); on a CPU or an Apple GPU float32 (low precision is slower on most CPUs, and
+    has known problems on MPS). bfloat16 asked for on a GPU that only emulates it: float16,
+    with a notice.
     """
-    if requested == "float32":
+    if requested == "float32" or (requested == "auto" and device.type != "cuda"):
         return None
-    if requested == "bfloat16":
-        if device.type == "cuda" and not torch.cuda.is_bf16_supported():
-            raise ValueError("This GPU does not support bfloat16; use dtype='float32'.")
-        return torch.bfloat16
-    cuda = device.type == "cuda" and torch.cuda.is_available()
-    return torch.bfloat16 if cuda and torch.cuda.is_bf16_supported() else None
+    if requested == "bfloat16" and device.type == "cuda" and not native_bf16(device):
+        major, minor = torch.cuda.get_device_capability(device)
+        print(
+            f"{torch.cuda.get_device_name(device)} (compute capability {major}.{minor}) has no "
+            "native bfloat16 (it would be emulated, slowly): using float16 with loss scaling."
+        )
+        return torch.float16
+    if requested == "auto":
+        return torch.bfloat16 if native_bf16(device) else torch.float16
+    return {"bfloat16": torch.bfloat16, "float16": torch.float16}[requested]
 
 
-def make_optimizer(model, cfg, device):
-    """AdamW with weight decay on matrices and embeddings only, fused into one kernel where it can.
+def precision(requested, device):
+    """(autocast context, GradScaler) for `requested` on `device`; the scaler is on only for
+    float16, whose small range would round small gradients to zero without it."""
+    dtype = autocast_dtype(requested, device)
+    amp = torch.autocast(device.type, dtype=dtype) if dtype else contextlib.nullcontext()
+    return amp, torch.amp.GradScaler(device.type, enabled=dtype == torch.float16), dtype
 
-    Fused AdamW updates every parameter in one pass: on a CUDA GPU, and on a CPU with PyTorch
-    2.4 or newer (about 4x faster there than the loop over parameters).
-    """
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},  # biases, LayerNorms
-    ]
-    settings = {"lr": cfg.learning_rate, "betas": (0.9, cfg.beta2)}
-    if device.type in ("cuda", "cpu"):
-        try:
-            return torch.optim.AdamW(groups, fused=True, **settings)
-        except (RuntimeError, ValueError):  # an older PyTorch without fused AdamW for this device
-            pass
-    return torch.optim.AdamW(groups, **settings)
+
+@contextlib.contextmanager
+def tf32(device):
+    """TF32 matrix multiplies (float32 on tensor cores, ~3 digits) while training on a CUDA GPU,
+    and the setting as it was afterwards: a later cell comparing outputs is not affected."""
+    if device.type != "cuda":
+        yield
+        return
+    before = torch.get_float32_matmul_precision(), torch.backends.cudnn.allow_tf32
+    torch.set_float32_matmul_precision("high")
+    torch.backends.cudnn.allow_tf32 = True
+    try:
+        yield
+    finally:
+        torch.set_float32_matmul_precision(before[0])
+        torch.backends.cudnn.allow_tf32 = before[1]
+
+
+def synchronize(device):
+    """Wait for the GPU to finish queued work, so a timer read next measures it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def fused_adamw_ok(device):
+    """Fused AdamW exists on CUDA, and on a CPU from PyTorch 2.4 (about 4x faster there)."""
+    if device.type not in ("cuda", "cpu"):
+        return False
+    try:
+        torch.optim.AdamW([torch.zeros(1, device=device, requires_grad=True)], fused=True)
+        return True
+    except (RuntimeError, ValueError):
+        return False
 
 
 def get_train_batch(data, batch_size, context_length, device, generator=None):
@@ -144,6 +182,31 @@ def get_train_batch(data, batch_size, context_length, device, generator=None):
     if device.type == "cuda":  # page-locked memory lets the copy overlap with GPU work
         x, y = x.pin_memory(), y.pin_memory()
     return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+
+def compiled(model, device, wanted):
+    """torch.compile(model) if wanted (None: on CUDA only), checked on one tiny batch so that a
+    machine that cannot compile (no C compiler, no Triton) falls back to eager with a notice.
+    Returns (forward, seconds the compilation took)."""
+    if not (wanted if wanted is not None else device.type == "cuda"):
+        return model, 0.0
+    print(
+        "torch.compile: compiling the model, usually under a minute (once per run) ...", flush=True
+    )
+    start = time.perf_counter()
+    forward = torch.compile(model)
+    try:
+        x = torch.zeros((1, model.config.context_length), dtype=torch.long, device=device)
+        forward(x, x)[1].backward()  # compiles the forward and backward graphs now
+        model.zero_grad(set_to_none=True)
+    except Exception as error:  # compile needs a C compiler (and Triton on a GPU)
+        print(
+            f"torch.compile failed ({type(error).__name__}: {str(error)[:200]}); training without it."
+        )
+        model.zero_grad(set_to_none=True)
+        return model, 0.0
+    synchronize(device)
+    return forward, time.perf_counter() - start
 
 
 def train_gpt(
@@ -159,120 +222,168 @@ def train_gpt(
     resume=None,
     title="GPT",
 ):
-    """Train `model` (a GPT) on `train_data`; evaluate on all of `val_data`; return the history.
+    """Train `model` (a GPT) with notebook 08's `fit`; return the history.
 
     Every cfg.eval_interval steps (and at the end) the val loss is measured over the whole
     split and the train loss over cfg.eval_train_windows windows; the live plot is updated, and
     a better val loss saves `checkpoint` (if given): the checkpoint always holds the best model
     seen. Training stops at cfg.max_iters, after cfg.time_budget seconds of training, or after
-    cfg.patience evaluations without improvement. `resume` (a loaded checkpoint) continues from
-    its step, optimizer state and run id. The model ends with the best weights seen. `device`
-    is a string ("cuda", "cpu") or a torch.device.
+    cfg.patience evaluations without improvement; the progress bar ends complete and says which.
+    `resume` (a loaded checkpoint) continues from its step, optimizer state and run id. The model
+    ends with the best weights seen. `device` is a string ("cuda", "cpu") or a torch.device.
+    The history also holds the loss and learning rate of every step ("step_loss", "step_lr"),
+    and the seconds torch.compile took ("compile_seconds", not counted as training time).
     """
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
     context_length = model.config.context_length
-    amp_dtype = autocast_dtype(cfg.dtype, device)
-    amp = torch.autocast(device.type, dtype=amp_dtype) if amp_dtype is not None else nullcontext()
-    if device.type == "cuda":  # TF32: float32 matmuls on tensor cores, ~3 digits of precision
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
-    optimizer = make_optimizer(model, cfg, device)
+    amp, scaler, amp_dtype = precision(cfg.dtype, device)
+    betas = (0.9, cfg.beta2)
+    optimizer = configure_optimizer(
+        model, cfg.learning_rate, cfg.weight_decay, betas, fused=fused_adamw_ok(device)
+    )
     history = {"step": [], "train": [], "val": [], "seconds": [], "lr": []}
-    step, best_val, best_step, seconds, run_id = 0, math.inf, 0, 0.0, new_run_id()
+    history.update(step_loss=[], step_lr=[])
+    step, best_val, seconds, run_id = 0, math.inf, 0.0, new_run_id()
     if resume is not None:
         model.load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
-        step, best_val, best_step = resume["step"], resume["best_val"], resume["step"]
+        step, best_val = resume["step"], resume["best_val"]
         seconds, run_id = resume.get("train_seconds", 0.0), resume["run_id"]
-        history = resume.get("history") or history
+        history.update(resume.get("history") or {})
     if checkpoint is not None:
         check_can_write(checkpoint, run_id, overwrite)  # refuse now, not after an hour of training
-    use_compile = cfg.compile if cfg.compile is not None else device.type == "cuda"
-    forward = torch.compile(model) if use_compile else model
+    forward, compile_seconds = compiled(model, device, cfg.compile)
+    history["compile_seconds"] = round(compile_seconds, 2)
     generator = torch.Generator().manual_seed(cfg.seed + step)  # a resumed run draws new batches
-    best_state = copy.deepcopy(model.state_dict())
     view = LiveLossPlot(title)
-    notebook = in_notebook()
-    bar = tqdm(total=cfg.max_iters, initial=step, desc=title) if notebook else None
-    stale, lr, logged = 0, lr_at(step, cfg), seconds
+    bar = tqdm(total=cfg.max_iters, initial=step, desc=title) if in_notebook() else None
+    # what the hooks below share: steps, training seconds (evaluations and compiling excluded)
+    run = {"step": step, "seconds": seconds, "clock": time.perf_counter(), "stale": 0, "losses": []}
+    run["logged"] = seconds
 
-    def progress():
-        by_time = seconds / cfg.time_budget if cfg.time_budget else 0.0
-        return max(step / cfg.max_iters, by_time)
+    def progress():  # fit asks before every step: the training clock runs here
+        now = time.perf_counter()
+        run["seconds"] += now - run["clock"]
+        run["clock"] = now
+        by_time = run["seconds"] / cfg.time_budget if cfg.time_budget else 0.0
+        return max(run["step"] / cfg.max_iters, by_time)
 
-    while True:
-        done = progress() >= 1.0 or (cfg.patience is not None and stale >= cfg.patience)
-        fresh = not history["step"] or history["step"][-1] != step  # a resumed step is measured
-        if (step % cfg.eval_interval == 0 or done) and fresh:
-            with amp:
-                val = evaluate(model, val_data, context_length, device=device)
-                windows = cfg.eval_train_windows  # the train loss is only for the plot: a sample
-                train = evaluate(
-                    model, train_data, context_length, device=device, max_windows=windows
-                )
-            measured = {
-                "step": step,
-                "train": train,
-                "val": val,
-                "seconds": round(seconds, 2),
-                "lr": lr,
-            }
-            for key, value in measured.items():
-                history[key].append(value)
-            view.update(history)
-            if val < best_val:
-                best_val, best_step, stale = val, step, 0
-                best_state = copy.deepcopy(model.state_dict())
-                if checkpoint is not None:
-                    save_checkpoint(
-                        checkpoint,
-                        model=model,
-                        config=model.config,
-                        vocab=vocab,
-                        run_id=run_id,
-                        step=step,
-                        best_val=best_val,
-                        optimizer=optimizer,
-                        overwrite=overwrite,
-                        train_seconds=seconds,
-                        history=history,
-                        train_config=dataclasses.asdict(cfg),
-                    )
-            else:
-                stale += 1
-            done = done or (cfg.patience is not None and stale >= cfg.patience)
-        if done:
-            break
-        start = time.perf_counter()
-        lr = lr_at(step, cfg, progress())
-        for group in optimizer.param_groups:
-            group["lr"] = lr
-        x, y = get_train_batch(train_data, cfg.batch_size, context_length, device, generator)
-        with amp:
-            _, loss = forward(x, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        step += 1
+    def next_batch():
+        return get_train_batch(train_data, cfg.batch_size, context_length, device, generator)
+
+    def record_steps():
+        """Per-step losses, read from the GPU only now and then (.item() waits for it)."""
+        if run["losses"]:
+            history["step_loss"] += torch.stack(run["losses"]).float().tolist()
+            run["losses"] = []
+
+    def on_eval(at_step, val, improved):
+        synchronize(device)
+        record_steps()
+        run["step"] = at_step
+        if history["step"] and history["step"][-1] == at_step:  # a resumed run's last evaluation
+            return None
+        with amp:  # the train loss is only for the plot: a sample of windows
+            windows = cfg.eval_train_windows
+            train = evaluate(model, train_data, context_length, device=device, max_windows=windows)
+        lr = optimizer.param_groups[0]["lr"]
+        for key, value in zip(
+            ("step", "train", "val", "seconds", "lr"),
+            (at_step, train, val, round(run["seconds"], 2), lr),
+            strict=True,
+        ):
+            history[key].append(value)
+        view.update(history)
         if bar is not None:
-            bar.update()
-        seconds += time.perf_counter() - start
-        if step % cfg.log_interval == 0:
-            shown = f"{loss.item():.3f}"  # .item() waits for the GPU: only now and then
+            bar.set_postfix(val=f"{val:.3f}", lr=f"{lr:.1e}")
+        run["stale"] = 0 if improved else run["stale"] + 1
+        if improved and checkpoint is not None:
+            save_checkpoint(
+                checkpoint,
+                model=model,
+                config=model.config,
+                vocab=vocab,
+                run_id=run_id,
+                step=at_step,
+                best_val=val,
+                optimizer=optimizer,
+                overwrite=overwrite,
+                train_seconds=run["seconds"],
+                history=history,
+                train_config=dataclasses.asdict(cfg),
+            )
+        run["clock"] = time.perf_counter()  # evaluations are not training time
+        if cfg.patience is not None and run["stale"] >= cfg.patience:
+            return "patience"
+        return None
+
+    class Stepper:
+        """Wraps the forward pass to count steps, keep each step's loss and lr, and log."""
+
+        def __call__(self, x, y):
+            logits, loss = forward(x, y)
+            run["losses"].append(loss.detach())
+            history["step_lr"].append(optimizer.param_groups[0]["lr"])
+            run["step"] += 1
             if bar is not None:
-                bar.set_postfix(loss=shown, val=f"{history['val'][-1]:.3f}", lr=f"{lr:.1e}")
-            else:
-                print(
-                    f"{title}: step {step}/{cfg.max_iters} | loss {shown} | lr {lr:.2e} | "
-                    f"{(seconds - logged) / cfg.log_interval * 1000:.0f} ms/step | {seconds:.0f} s",
-                    flush=True,
-                )
-            logged = seconds
+                bar.update()
+            if run["step"] % cfg.log_interval == 0:
+                synchronize(device)
+                record_steps()
+                shown = f"{history['step_loss'][-1]:.3f}"
+                if bar is None:
+                    ms = (run["seconds"] - run["logged"]) / cfg.log_interval * 1000
+                    print(
+                        f"{title}: step {run['step']}/{cfg.max_iters} | loss {shown} | "
+                        f"lr {history['step_lr'][-1]:.2e} | {ms:.0f} ms/step | "
+                        f"{run['seconds']:.0f} s",
+                        flush=True,
+                    )
+                else:
+                    bar.set_postfix(loss=shown, val=f"{history['val'][-1]:.3f}")
+                run["logged"] = run["seconds"]
+            return logits, loss
+
+    with tf32(device):
+        result = fit(
+            model,
+            optimizer,
+            train_data,
+            val_data,
+            cfg,
+            device=device,
+            step=step,
+            best_val=best_val,
+            forward=Stepper(),
+            amp=amp,
+            scaler=scaler,
+            next_batch=next_batch,
+            progress=progress,
+            on_eval=on_eval,
+        )
+    record_steps()
+    reason = {
+        "max_iters": f"reached max_iters={cfg.max_iters}",
+        "budget": f"stopped by the {cfg.time_budget:.0f}-second budget at step {result['step']}"
+        if cfg.time_budget
+        else "",
+        "patience": f"stopped early at step {result['step']}: {cfg.patience} evaluations "
+        "without a better val loss",
+    }[result["stopped"]]
     if bar is not None:
+        bar.total = result["step"]  # the run ended as planned: a full bar, whatever stopped it
+        bar.set_description(f"{title}: {reason}")
+        bar.refresh()
         bar.close()
-    model.load_state_dict(best_state)
-    history.update(best_val=best_val, best_step=best_step, train_seconds=seconds, run_id=run_id)
+    else:
+        print(f"{title}: {reason}", flush=True)
+    history.update(
+        best_val=result["best_val"],
+        best_step=result["best_step"],
+        train_seconds=run["seconds"],
+        run_id=run_id,
+        stopped=reason,
+        dtype=str(amp_dtype or torch.float32).replace("torch.", ""),
+    )
     return history
