@@ -103,3 +103,17 @@ def test_make_doctor_needs_nothing_installed(bare_python):
     )
     assert result.returncode != 0 and "Error 1" in result.stderr  # make passes the FAIL on
     check_fails_with_fixes(result.stdout)
+
+
+def test_a_cpu_only_torch_on_a_machine_with_an_nvidia_gpu_gets_a_note(monkeypatch, capsys):
+    import torch
+
+    monkeypatch.setattr(doctor, "nvidia_gpu_present", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.setattr(torch.version, "cuda", None)
+    monkeypatch.setattr(doctor, "CHECKS", [("device", doctor.check_device)])
+    assert doctor.run_checks() is True  # a note, not a failure: the course runs on the CPU
+    out = capsys.readouterr().out
+    assert "NOTE  device   an NVIDIA GPU is present, but this PyTorch is a CPU-only build" in out
+    assert "fix: install a CUDA build of PyTorch" in out and "download.pytorch.org/whl/cu" in out

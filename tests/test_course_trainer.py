@@ -96,3 +96,125 @@ def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one
     assert (history["best_val"], history["best_step"]) == (2.0, 2)
     assert torch.equal(model.lm_head.bias, snapshots[2])  # the weights of step 2, not of step 5
     assert not torch.equal(snapshots[2], snapshots[5])
+
+
+# --- the GPU code paths, exercised on the CPU so that they cannot rot unnoticed ---------------
+
+
+def quick_config(**changes):
+    base = dict(
+        batch_size=4,
+        learning_rate=1e-2,
+        min_lr=1e-3,
+        warmup_iters=0,
+        max_iters=4,
+        eval_interval=100,
+        eval_train_windows=4,
+        compile=False,
+    )
+    return TrainConfig(**{**base, **changes})
+
+
+def run_steps(tiny_gpt, checkpoint=None, **changes):
+    ids = torch.tensor([ord(c) % 20 for c in TEXT])
+    model = tiny_gpt(seed=0, vocab_size=20, n_layer=1).train()
+    torch.manual_seed(0)
+    history = train_gpt(
+        model,
+        ids[:2000],
+        ids[2000:2400],
+        quick_config(**changes),
+        vocab=[chr(i) for i in range(20)],
+        checkpoint=checkpoint,
+    )
+    return model, history
+
+
+def test_precision_choices():
+    from helpers.course.trainer import precision
+
+    cpu = torch.device("cpu")
+    for requested, dtype, scaled in [
+        ("auto", None, False),  # float32 on a CPU
+        ("float32", None, False),
+        ("bfloat16", torch.bfloat16, False),
+        ("float16", torch.float16, True),  # float16 alone would lose small gradients
+    ]:
+        _, scaler, chosen = precision(requested, cpu)
+        assert chosen == dtype and scaler.is_enabled() == scaled, requested
+
+
+def test_bfloat16_on_a_gpu_without_it_falls_back_to_float16(monkeypatch, capsys):
+    from helpers.course import trainer
+
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
+    cuda = torch.device("cuda")
+    assert not trainer.native_bf16(cuda)
+    assert trainer.autocast_dtype("auto", cuda) == torch.float16
+    assert trainer.autocast_dtype("bfloat16", cuda) == torch.float16
+    assert "Tesla T4 (compute capability 7.5) has no native bfloat16" in capsys.readouterr().out
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (9, 0))
+    assert trainer.autocast_dtype("auto", cuda) == torch.bfloat16
+
+
+def test_tf32_is_switched_on_for_training_and_back_afterwards():
+    from helpers.course.trainer import tf32
+
+    before = torch.get_float32_matmul_precision()
+    with tf32(torch.device("cuda")):  # only sets flags: runs without a GPU
+        assert torch.get_float32_matmul_precision() == "high"
+    assert torch.get_float32_matmul_precision() == before
+    with tf32(torch.device("cpu")):
+        assert torch.get_float32_matmul_precision() == before
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("bfloat16", 0.05), ("float16", 0.01)])
+def test_mixed_precision_steps_train_like_float32(tiny_gpt, one_thread, dtype, tolerance):
+    _, plain = run_steps(tiny_gpt)
+    _, mixed = run_steps(tiny_gpt, dtype=dtype)
+    assert mixed["dtype"] == dtype and plain["dtype"] == "float32"
+    assert all(math.isfinite(x) for x in mixed["step_loss"])
+    assert mixed["step_loss"] == pytest.approx(plain["step_loss"], abs=tolerance)
+
+
+def test_compiled_training_matches_eager_and_its_checkpoint_loads_into_a_plain_model(
+    tiny_gpt, one_thread, tmp_path
+):
+    from helpers.course import model_from_checkpoint
+
+    _, eager = run_steps(tiny_gpt)
+    model, compiled = run_steps(tiny_gpt, checkpoint=tmp_path / "c.pt", compile=True)
+    assert compiled["compile_seconds"] > 0  # it did compile, and that time is kept apart
+    assert compiled["step_loss"] == pytest.approx(eager["step_loss"], abs=1e-4)
+    restored = model_from_checkpoint(load_checkpoint(tmp_path / "c.pt"))
+    assert not hasattr(restored, "_orig_mod")  # a plain GPT, not a compiled wrapper
+    x = torch.randint(0, 20, (2, 8))
+    torch.testing.assert_close(restored(x)[0], model.eval()(x)[0])
+
+
+def test_a_machine_that_cannot_compile_trains_without_it(tiny_gpt, one_thread, monkeypatch, capsys):
+    def broken(model):
+        def forward(*args):
+            raise RuntimeError("no C compiler found")
+
+        return forward
+
+    monkeypatch.setattr(torch, "compile", broken)
+    _, history = run_steps(tiny_gpt, compile=True)
+    assert "torch.compile failed (RuntimeError: no C compiler found)" in capsys.readouterr().out
+    assert history["compile_seconds"] == 0.0 and len(history["step_loss"]) == 4
+
+
+def test_the_run_says_why_it_stopped_and_keeps_every_step(tiny_gpt, one_thread, tmp_path, capsys):
+    import json
+
+    from helpers.course.trainer import history_path
+
+    _, history = run_steps(tiny_gpt, checkpoint=tmp_path / "h.pt", max_iters=6, eval_interval=3)
+    assert history["stopped"] == "reached max_iters=6"
+    assert len(history["step_loss"]) == len(history["step_lr"]) == 6
+    assert json.loads(history_path(tmp_path / "h.pt").read_text())["step"] == [0, 3, 6]
+    _, timed = run_steps(tiny_gpt, max_iters=10**6, time_budget=0.3)
+    assert timed["stopped"] == f"stopped by the 0.3-second budget at step {timed['step'][-1]}"
+    assert "GPT: stopped by the" in capsys.readouterr().out

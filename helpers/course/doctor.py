@@ -70,6 +70,17 @@ def check_packages():
     return True, ", ".join(f"{name} {_version(name)}" for name, _, _ in PACKAGES), ""
 
 
+def nvidia_gpu_present():
+    """Whether the operating system sees an NVIDIA GPU, asked without PyTorch."""
+    return Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
+
+
+CUDA_BUILD = (
+    "install a CUDA build of PyTorch: .venv/bin/pip install --force-reinstall torch "
+    "--index-url https://download.pytorch.org/whl/cu128 (README, 'A GPU', says how to choose)"
+)
+
+
 def check_device():
     if _version("torch") is None:
         return False, "cannot look for a GPU without PyTorch", SETUP
@@ -79,6 +90,16 @@ def check_device():
         return True, f"GPU: cuda ({torch.cuda.get_device_name(0)})", ""
     if torch.backends.mps.is_available():
         return True, "GPU: mps (Apple)", ""
+    if nvidia_gpu_present() and torch.version.cuda is None:
+        detail = "an NVIDIA GPU is present, but this PyTorch is a CPU-only build"
+        return None, detail, CUDA_BUILD
+    if nvidia_gpu_present():
+        detail = f"an NVIDIA GPU is present, but PyTorch (CUDA {torch.version.cuda}) cannot use it"
+        return (
+            None,
+            detail,
+            "update the NVIDIA driver, or install a PyTorch built for an older CUDA",
+        )
     return True, "no GPU: the course runs on the CPU (notebook 08 trains its small CPU preset)", ""
 
 
@@ -122,18 +143,17 @@ CHECKS = [
 
 
 def run_checks():
-    """Print OK/FAIL per requirement with the fix for each FAIL; return True if all passed."""
+    """Print OK, NOTE or FAIL per requirement, with the fix for each NOTE and FAIL; return True
+    if nothing failed. A NOTE (e.g. a GPU this PyTorch cannot use) does not stop the course."""
     all_ok = True
     for name, check in CHECKS:
         try:
             ok, detail, fix = check()
         except Exception as error:  # a check that crashes is a failure with its reason
             ok, detail, fix = False, f"{type(error).__name__}: {error}", SETUP
-        all_ok &= ok
-        print(
-            f"{'OK  ' if ok else 'FAIL'}  {name:<8} {detail}"
-            + ("" if ok else f"\n      fix: {fix}")
-        )
+        all_ok &= ok is not False
+        label = {True: "OK  ", None: "NOTE", False: "FAIL"}[ok]
+        print(f"{label}  {name:<8} {detail}" + ("" if ok else f"\n      fix: {fix}"))
     print(
         "All checks passed."
         if all_ok

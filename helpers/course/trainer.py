@@ -9,14 +9,17 @@ multiplies for the duration of the run, fused AdamW, pinned-memory batches and t
 
 import contextlib
 import dataclasses
+import json
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
 from helpers.course.checkpoint import check_can_write, new_run_id, save_checkpoint
+from helpers.course.files import atomic_write
 from helpers.course.plotting import LiveLossPlot, in_notebook
 from helpers.gpt import GPTConfig
 from helpers.training import configure_optimizer, evaluate, fit
@@ -232,7 +235,8 @@ def train_gpt(
     `resume` (a loaded checkpoint) continues from its step, optimizer state and run id. The model
     ends with the best weights seen. `device` is a string ("cuda", "cpu") or a torch.device.
     The history also holds the loss and learning rate of every step ("step_loss", "step_lr"),
-    and the seconds torch.compile took ("compile_seconds", not counted as training time).
+    and the seconds torch.compile took ("compile_seconds", not counted as training time); with
+    a checkpoint, the whole history is also written beside it (see history_path).
     """
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
@@ -365,7 +369,7 @@ def train_gpt(
     record_steps()
     reason = {
         "max_iters": f"reached max_iters={cfg.max_iters}",
-        "budget": f"stopped by the {cfg.time_budget:.0f}-second budget at step {result['step']}"
+        "budget": f"stopped by the {cfg.time_budget:g}-second budget at step {result['step']}"
         if cfg.time_budget
         else "",
         "patience": f"stopped early at step {result['step']}: {cfg.patience} evaluations "
@@ -386,4 +390,13 @@ def train_gpt(
         stopped=reason,
         dtype=str(amp_dtype or torch.float32).replace("torch.", ""),
     )
+    if checkpoint is not None:  # the checkpoint's history ends at its best step; this one does not
+        with atomic_write(history_path(checkpoint), "w") as f:
+            json.dump(history, f)
     return history
+
+
+def history_path(checkpoint):
+    """Where train_gpt writes the whole history of the run that wrote `checkpoint` (JSON)."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".history.json")

@@ -1,0 +1,295 @@
+"""Prove the GPU path in one command, and write what it measured: `python bench/gpu_check.py`.
+
+    python bench/gpu_check.py                 # on a CUDA machine: bench/GPU_RESULTS.md + .json
+    python bench/gpu_check.py --out DIR       # write the results (and the log) into DIR instead
+    python bench/gpu_check.py --dry-run       # on a CPU, tiny sizes, seconds: checks the script
+
+On a CUDA GPU it
+1. reports the GPU: name, compute capability, memory, and whether bfloat16 is native;
+2. trains the `gpu` preset (the lecture's 10.8M-parameter model) to completion through the real
+   command line, `python -m helpers train --preset gpu`, evaluating every 100 steps (patience 15
+   evaluations, the preset's 1,500 steps) so the validation loss is known 30, 60 and 120 seconds in;
+3. reads the checkpoint: compile seconds, ms per step, tokens per second, an estimated MFU (model
+   FLOPs utilisation: 6N + 12LTC FLOPs per token, against the GPU's dense 16-bit peak from a
+   table; "not estimated" for GPUs not in it), validation loss after 30, 60 and 120 s of training,
+   the best validation loss and its step, and the total time;
+4. samples 500 characters from the trained model with the plain loop and with the KV cache (speed
+   of each, and whether greedy decoding gives the same characters);
+5. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
+6. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
+
+The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box). The target: all
+of it in under 8 minutes on one H100. `--dry-run` runs the same steps on the CPU with a tiny model
+and writes into build/gpu_check_dry/ unless --out says otherwise; CI runs it.
+"""
+
+import argparse
+import datetime
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # a bare GPU box runs this from a checkout, without pip install
+
+import torch  # noqa: E402
+
+from helpers import CharTokenizer, generate_with_cache  # noqa: E402
+from helpers.course import load_checkpoint, model_from_checkpoint  # noqa: E402
+from helpers.course.trainer import history_path, native_bf16, synchronize  # noqa: E402
+
+# Dense 16-bit tensor-core peak of common GPUs, in FLOP/s (vendor data sheets, no sparsity).
+PEAK_FLOPS = {
+    "H200": 989e12,
+    "H100 SXM": 989e12,
+    "H100 PCIe": 756e12,
+    "H100": 989e12,
+    "A100": 312e12,
+    "L40S": 362e12,
+    "L4": 121e12,
+    "A10G": 70e12,
+    "RTX 4090": 165e12,
+    "RTX 3090": 71e12,
+    "V100": 125e12,
+    "T4": 65e12,
+}
+DRY_RUN_FLAGS = [
+    "--device", "cpu", "--no-compile", "--n-layer", "1", "--n-embd", "32", "--n-head", "2",
+    "--context-length", "32", "--batch-size", "8", "--max-iters", "40", "--time-budget", "0",
+    "--eval-interval", "10", "--patience", "15", "--threads", "1", "--warmup-iters", "5",
+]  # fmt: skip
+GPU_FLAGS = ["--eval-interval", "100", "--patience", "15", "--log-interval", "100"]
+
+
+def say(log, *parts):
+    line = " ".join(str(p) for p in parts)
+    print(line, flush=True)
+    log.write(line + "\n")
+    log.flush()
+
+
+def gpu_facts(device):
+    if device.type != "cuda":
+        return {"device": f"CPU ({platform.machine()}, dry run)", "native_bf16": False}
+    props = torch.cuda.get_device_properties(device)
+    return {
+        "device": props.name,
+        "capability": f"{props.major}.{props.minor}",
+        "memory_gib": round(props.total_memory / 2**30, 1),
+        "native_bf16": native_bf16(device),
+        "cuda": torch.version.cuda,
+    }
+
+
+def peak_flops(name):
+    for key, value in PEAK_FLOPS.items():  # most specific names first
+        if key in name:
+            return value
+    return None
+
+
+def train(out, dry_run, log):
+    """Run the training command as a learner would; return (checkpoint path, seconds)."""
+    checkpoint = out / ("gpu_check_dry.pt" if dry_run else "gpu_check.pt")
+    command = [
+        sys.executable,
+        "-m",
+        "helpers",
+        "train",
+        "--preset",
+        "gpu",
+        "--out",
+        str(checkpoint),
+    ]
+    command += ["--overwrite", "--sample-chars", "0"] + (DRY_RUN_FLAGS if dry_run else GPU_FLAGS)
+    say(log, "$ python", " ".join(command[1:]))
+    start = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as process:
+        for line in process.stdout:
+            say(log, "  " + line.rstrip())
+    if process.returncode != 0:
+        raise SystemExit(f"error: the training command failed (exit {process.returncode}).")
+    return checkpoint, time.perf_counter() - start
+
+
+def val_after(history, seconds):
+    """The validation loss at the last evaluation at or before `seconds` of training."""
+    seen = list(zip(history["seconds"], history["val"], history["step"], strict=True))
+    before = [row for row in seen if row[0] <= seconds]
+    if not before or seen[-1][0] < seconds:
+        return None  # the run did not last that long
+    s, v, step = before[-1]
+    return {"val": round(v, 4), "step": step, "seconds": s}
+
+
+def sampling(ckpt, device, n):
+    model = model_from_checkpoint(ckpt, device)
+    start = torch.zeros((1, 1), dtype=torch.long, device=device)
+    speeds = {}
+    for name, sample in (("plain", model.generate), ("kv_cache", None)):
+        torch.manual_seed(1337)
+        synchronize(device)
+        begin = time.perf_counter()
+        if sample is None:
+            out = generate_with_cache(model, start, n)
+        else:
+            out = sample(start, n)
+        synchronize(device)
+        speeds[name] = round(n / (time.perf_counter() - begin), 1)
+    greedy_plain = model.generate(start, n, temperature=0)
+    greedy_cached = generate_with_cache(model, start, n, temperature=0)
+    text = CharTokenizer(ckpt["vocab"]).decode(out[0].tolist())
+    return speeds, bool(torch.equal(greedy_plain, greedy_cached)), text
+
+
+def notebook(out, dry_run, log):
+    missing = [m for m in ("nbclient", "nbformat", "ipykernel") if not importlib.util.find_spec(m)]
+    if dry_run:
+        return "skipped in a dry run"
+    if missing:
+        say(log, f"notebook 08: skipped, Jupyter is not installed here (missing {missing})")
+        return f"skipped: {', '.join(missing)} not installed"
+    command = [sys.executable, "-m", "helpers", "course", "08", "--outdir", str(out / "course")]
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    log.write(result.stdout + result.stderr)
+    seconds = time.perf_counter() - start
+    return f"ran in {seconds:.0f} s" if result.returncode == 0 else "failed: see gpu_check.log"
+
+
+def report(results):
+    r, t = results, results["training"]
+    rows = [
+        ("device", r["gpu"]["device"]),
+        ("compute capability", r["gpu"].get("capability", "-")),
+        ("native bfloat16", "yes" if r["gpu"]["native_bf16"] else "no"),
+        ("autocast dtype used", t["dtype"]),
+        ("torch", r["torch"]),
+        ("parameters", f"{t['parameters']:,}"),
+        ("compile", f"{t['compile_seconds']:.1f} s (not counted as training time)"),
+        ("training steps", f"{t['steps']:,} ({t['stopped']})"),
+        ("ms per step", f"{t['ms_per_step']:.1f}"),
+        ("tokens per second", f"{t['tokens_per_second']:,.0f}"),
+        ("estimated MFU", f"{t['mfu']:.1%}" if t["mfu"] is not None else "not estimated"),
+    ]
+    for key in ("30", "60", "120"):
+        at = t["val_after_seconds"][key]
+        rows.append(
+            (
+                f"val loss after {key} s",
+                f"{at['val']:.4f} (step {at['step']}, {at['seconds']:.0f} s)"
+                if at
+                else "run ended",
+            )
+        )
+    rows += [
+        ("best val loss", f"{t['best_val']:.4f} at step {t['best_step']}"),
+        ("training command", f"{t['command_seconds']:.0f} s in all"),
+        (
+            f"sampling {r['sampling']['chars']} chars, plain loop",
+            f"{r['sampling']['plain']:,.0f} chars/s",
+        ),
+        (
+            f"sampling {r['sampling']['chars']} chars, KV cache",
+            f"{r['sampling']['kv_cache']:,.0f} chars/s",
+        ),
+        ("greedy text, plain = KV cache", "yes" if r["sampling"]["greedy_equal"] else "NO"),
+        ("notebook 08 headless", r["notebook"]),
+        ("gpu_check.py, total", f"{r['total_seconds']:.0f} s"),
+    ]
+    lines = [
+        "# GPU check: measured results",
+        "",
+        f"`python bench/gpu_check.py{' --dry-run' if r['dry_run'] else ''}`, "
+        f"{r['date']}. Written by the script; do not edit by hand.",
+        "",
+        "| measurement | value |",
+        "|---|---|",
+        *[f"| {a} | {b} |" for a, b in rows],
+        "",
+        f"A sample of the trained model ({r['sampling']['chars']} characters, temperature 1, "
+        "seed 1337):",
+        "",
+        "```",
+        r["sample"],
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, help="where to write the results (default bench/)")
+    parser.add_argument("--dry-run", action="store_true", help="CPU, tiny model, a few seconds")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    if not args.dry_run and not torch.cuda.is_available():
+        print(
+            "error: no CUDA GPU here. On a CPU, check the script with --dry-run.", file=sys.stderr
+        )
+        return 2
+    default = ROOT / ("build/gpu_check_dry" if args.dry_run else "bench")
+    out = (args.out or default).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    device = torch.device("cpu" if args.dry_run else "cuda")
+    with open(out / "gpu_check.log", "w", encoding="utf-8") as log:
+        gpu = gpu_facts(device)
+        say(log, "GPU:", json.dumps(gpu))
+        checkpoint, command_seconds = train(out, args.dry_run, log)
+        ckpt = load_checkpoint(checkpoint, map_location=device)  # the best model
+        history = json.loads(history_path(checkpoint).read_text(encoding="utf-8"))  # the whole run
+        cfg, config = ckpt["train_config"], ckpt["config"]
+        steps, seconds = history["step"][-1], history["train_seconds"]
+        n_params = sum(t.numel() for k, t in ckpt["model"].items())
+        tokens_per_second = steps * cfg["batch_size"] * config["context_length"] / seconds
+        L, T, C = config["n_layer"], config["context_length"], config["n_embd"]
+        flops_per_token = 6 * n_params + 12 * L * T * C
+        peak = peak_flops(gpu["device"])
+        n_chars = 60 if args.dry_run else 500
+        speeds, greedy_equal, text = sampling(ckpt, device, n_chars)
+        say(log, f"sampling: {speeds}, greedy equal: {greedy_equal}")
+        results = {
+            "dry_run": args.dry_run,
+            "date": datetime.date.today().isoformat(),
+            "torch": torch.__version__,
+            "gpu": gpu,
+            "training": {
+                "parameters": n_params,
+                "dtype": history.get("dtype", "float32"),
+                "compile_seconds": history.get("compile_seconds", 0.0),
+                "steps": steps,
+                "stopped": history.get("stopped", ""),
+                "train_seconds": round(seconds, 1),
+                "ms_per_step": round(seconds / max(steps, 1) * 1000, 2),
+                "tokens_per_second": round(tokens_per_second),
+                "mfu": round(tokens_per_second * flops_per_token / peak, 4) if peak else None,
+                "val_after_seconds": {str(s): val_after(history, s) for s in (30, 60, 120)},
+                "best_val": round(history["best_val"], 4),
+                "best_step": history["best_step"],
+                "command_seconds": round(command_seconds, 1),
+            },
+            "sampling": {**speeds, "greedy_equal": greedy_equal, "chars": n_chars},
+            "sample": text,
+            "notebook": notebook(out, args.dry_run, log),
+        }
+        results["total_seconds"] = round(time.perf_counter() - began, 1)
+        (out / "gpu_results.json").write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+        (out / "GPU_RESULTS.md").write_text(report(results), encoding="utf-8")
+        say(log, report(results))
+        say(log, f"written: {out / 'GPU_RESULTS.md'} and {out / 'gpu_results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
