@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# TORCH_SPEC lets CI pin an exact CPU build (torch==2.13.0); learners get any torch >= 2.3.
+# TORCH_SPEC lets CI pin an exact CPU build (torch==2.13.0); learners get any torch >= 2.11.
 # TORCH_INDEX picks PyTorch's own index, e.g. https://download.pytorch.org/whl/cpu (the CPU-only
 # build, ~3 GB smaller on Linux) or .../whl/cu128 (a CUDA build where PyPI's is CPU-only).
 TORCH_SPEC ?=
@@ -13,7 +13,7 @@ TORCH_INDEX ?=
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
-	$(if $(TORCH_SPEC)$(TORCH_INDEX),$(PY) -m pip install "$(or $(TORCH_SPEC),torch>=2.3)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)))
+	$(if $(TORCH_SPEC)$(TORCH_INDEX),$(PY) -m pip install "$(or $(TORCH_SPEC),torch>=2.11)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)))
 	$(PY) -m pip install -e ".[test]"
 
 setup: $(PY)  ## create .venv and install the course and its test tools

@@ -2,12 +2,21 @@
 
 - Notebooks run in smoke mode under pytest (COURSE_SMOKE=1: fewer training iterations) unless
   you set COURSE_SMOKE=0 yourself. The kernel inherits this environment.
+- The models the notebooks save (08) and load (09) go to a temporary folder, removed when the
+  test session ends: tests never touch checkpoints/ and leave no files behind.
 - stderr (warnings, text progress bars) is never compared with the stored output.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("COURSE_SMOKE", "1")
+if "COURSE_CHECKPOINT_DIR" not in os.environ:
+    _checkpoints = tempfile.mkdtemp(prefix="course-test-checkpoints-")
+    os.environ["COURSE_CHECKPOINT_DIR"] = _checkpoints
+    atexit.register(shutil.rmtree, _checkpoints, ignore_errors=True)
 
 
 def pytest_collectstart(collector):

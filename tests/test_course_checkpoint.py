@@ -1,6 +1,11 @@
 """Checkpoints: round trip, atomic writes, mismatch errors, no silent overwrite."""
 
 import dataclasses
+import errno
+import os
+import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -64,8 +69,16 @@ def test_round_trip_gives_identical_outputs_and_state(tmp_path, trained):
     assert fresh.state_dict()["state"][0]["step"] == optimizer.state_dict()["state"][0]["step"]
 
 
-def test_a_failed_save_leaves_the_previous_file_intact_and_no_temporary_file(
-    tmp_path, monkeypatch, trained
+@pytest.mark.parametrize(
+    "error",
+    [
+        OSError(errno.ENOSPC, "No space left on device"),
+        RuntimeError("[enforce fail at inline_container.cc:603] . unexpected pos 4096 vs 1024"),
+    ],
+    ids=["ENOSPC", "torch-zip-writer"],
+)
+def test_a_full_disk_says_so_and_leaves_the_previous_file_intact(
+    tmp_path, monkeypatch, trained, error
 ):
     model, _ = trained()
     path = save(tmp_path / "m.pt", model)
@@ -73,13 +86,23 @@ def test_a_failed_save_leaves_the_previous_file_intact_and_no_temporary_file(
 
     def broken_save(obj, f):
         f.write(b"half a checkpoint")
-        raise OSError("disk full")
+        if isinstance(
+            error, RuntimeError
+        ):  # torch's message does not name the cause: the space does
+            monkeypatch.setattr(ck.shutil, "disk_usage", lambda p: FakeUsage(free=1000))
+        raise error
 
     monkeypatch.setattr(ck.torch, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ck.CheckpointError, match="not enough disk space to save") as info:
         save(path, model)
+    assert "the checkpoint already there is intact" in str(info.value)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.pt"]
+
+
+class FakeUsage:
+    def __init__(self, free):
+        self.free = free
 
 
 def test_a_checkpoint_from_another_run_is_not_overwritten_without_asking(tmp_path, trained):
@@ -139,3 +162,136 @@ def test_free_path_never_returns_an_existing_file(tmp_path):
     first.write_bytes(b"x")
     (tmp_path / "run-2.pt").write_bytes(b"x")
     assert ck.free_path(first) == tmp_path / "run-3.pt"
+
+
+# --- checks before a model is built -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda c: c.pop("model"), "'model' should be a dict"),
+        (lambda c: c.update(step="3"), "'step' should be a int"),
+        (lambda c: c["config"].pop("n_head"), "its config has keys"),
+        (
+            lambda c: c["config"].update(context_length=10**9),
+            "context_length=1,000,000,000 is beyond",
+        ),
+        (lambda c: c["config"].update(n_head=3), "its config is impossible"),
+        (lambda c: c.update(vocab="\n ab"), "its vocabulary has 4 characters"),
+        (lambda c: c["config"].update(n_layer=2), "its weights do not fit its config"),
+    ],
+    ids=["no-weights", "step-type", "config-keys", "huge-context", "bad-heads", "vocab", "shapes"],
+)
+def test_an_inconsistent_checkpoint_is_refused_before_a_model_is_built(
+    tmp_path, trained, damage, message
+):
+    model, _ = trained()
+    path = save(tmp_path / "m.pt", model)
+    raw = torch.load(path, weights_only=True)
+    damage(raw)
+    torch.save(raw, path)
+    with pytest.raises(ck.CheckpointError, match="is damaged or inconsistent") as info:
+        ck.load_checkpoint(path)
+    assert message in str(info.value)
+
+
+class Hostile:
+    def __reduce__(self):
+        return (os.system, ("touch hacked",))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_a_hostile_file_is_refused_in_our_words_without_the_advice_to_switch_safety_off(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": ck.FORMAT, "payload": Hostile()}, path)
+    with pytest.raises(ck.CheckpointError) as info:
+        ck.load_checkpoint(path)
+    message = str(info.value)
+    assert "nothing in it was run" in message and "weights_only=False" not in message
+    assert not (tmp_path / "hacked").exists() and not os.path.exists("hacked")
+    pickle_file = tmp_path / "plain.pt"
+    pickle_file.write_bytes(pickle.dumps(Hostile()))
+    with pytest.raises(ck.CheckpointError, match="not a readable checkpoint|nothing in it was run"):
+        ck.load_checkpoint(pickle_file)
+
+
+def test_a_folder_is_not_a_checkpoint(tmp_path):
+    with pytest.raises(ck.CheckpointError, match="is a folder: give the checkpoint's file name"):
+        ck.load_checkpoint(tmp_path)
+
+
+# --- one run per checkpoint -----------------------------------------------------------------------
+
+HOLD = """
+import sys, time
+from helpers.course.checkpoint import checkpoint_lock
+with checkpoint_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(path, seconds):
+    """Another process that owns `path` for `seconds`; returns once it holds the lock."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "locked"
+    return process
+
+
+def test_a_second_writer_is_refused_while_another_process_owns_the_checkpoint(tmp_path):
+    path = tmp_path / "m.pt"
+    other = hold_lock(path, 30)
+    try:
+        with pytest.raises(
+            ck.CheckpointError, match="is being written by another training run"
+        ) as info:
+            with ck.checkpoint_lock(path):
+                pass
+        assert f"process {other.pid}" in str(info.value)
+    finally:
+        other.kill()
+        other.wait()
+    with ck.checkpoint_lock(path):  # a killed owner's lock is gone with it: taken over at once
+        assert ck.lock_path(path).read_text().startswith(f"process {os.getpid()}")
+    assert not ck.lock_path(path).exists()  # released: nothing left beside the checkpoint
+
+
+def test_the_lock_is_reentrant_within_one_process(tmp_path):
+    path = tmp_path / "m.pt"
+    with ck.checkpoint_lock(path):
+        with ck.checkpoint_lock(path):  # the command line holds it, then train_gpt asks again
+            pass
+        assert ck.lock_path(path).exists()
+
+
+def test_a_folder_that_cannot_be_created_is_refused_before_training(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ck.CheckpointError, match="cannot write in .*choose another place"):
+        with ck.checkpoint_lock(blocker / "m.pt"):
+            pass
+
+
+def test_stale_temporaries_of_dead_saves_are_removed_by_the_owner(tmp_path, trained):
+    model, _ = trained()
+    path = save(tmp_path / "m.pt", model)
+    stale = tmp_path / ".m.pt.abc123.part"
+    stale.write_bytes(b"x" * 100)
+    other = tmp_path / ".other.pt.abc.part"
+    other.write_bytes(b"y")
+    save(path, model)  # without the lock: someone else's temporary might be live, so it stays
+    assert stale.exists()
+    with ck.checkpoint_lock(path):
+        save(path, model)
+    assert not stale.exists() and other.exists()
+
+
+def test_describe_folder(tmp_path, trained):
+    model, _ = trained()
+    assert ck.describe_folder(tmp_path / "none").endswith("holds 0 checkpoints, 0.0 MB")
+    save(tmp_path / "a.pt", model)
+    assert "holds 1 checkpoint, " in ck.describe_folder(tmp_path)
+    assert ": a.pt" in ck.describe_folder(tmp_path)

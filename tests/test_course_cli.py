@@ -231,3 +231,136 @@ def test_sample_honours_course_threads_like_train(tmp_path, monkeypatch, capsys)
     finally:
         torch.set_num_threads(old)
     assert capsys.readouterr().out  # it sampled
+
+
+# --- nothing lost, no traceback --------------------------------------------------------------------
+
+
+def start_training(tmp_path, *args):
+    """A training run in the background; returns once it has saved its first checkpoint."""
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(TEXT, encoding="utf-8", newline="")
+    command = [sys.executable, "-m", "helpers", "train", "--preset", "cpu", "--text", str(corpus)]
+    command += ["--out", str(tmp_path / "ck.pt"), *TINY, *QUICK, "--max-iters", "100000", *args]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    seen = []
+    for line in process.stdout:  # wait for the first evaluation (and its checkpoint)
+        seen.append(line)
+        if "step 5: train loss" in line:
+            return process, seen
+    raise AssertionError("the run ended early:\n" + "".join(seen))
+
+
+def test_one_run_per_checkpoint_and_ctrl_c_stops_cleanly(tmp_path):
+    import signal
+
+    first, seen = start_training(tmp_path)
+    try:
+        for extra in ([], ["--overwrite"], ["--resume"]):
+            second = train(tmp_path, "--max-iters", "5", *extra)
+            assert second.returncode == 2, second.stdout + second.stderr
+            assert "is being written by another training run (process " in second.stderr
+            assert f"process {first.pid} " in second.stderr and "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGINT)
+        rest, _ = first.communicate(timeout=60)
+    assert first.returncode == 130, rest
+    assert "interrupted at step" in rest and "the best model (step" in rest
+    assert "To continue: python -m helpers train" in rest and "--resume --out" in rest
+    assert "Traceback" not in "".join(seen) + rest
+    ckpt = load_checkpoint(tmp_path / "ck.pt")  # the best model is there, whole
+    assert ckpt["step"] >= 5 and not (tmp_path / "ck.pt.lock").exists()
+    resumed = train(tmp_path, "--max-iters", str(ckpt["step"] + 5), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+
+
+def test_two_runs_started_at_once_on_a_new_file_one_is_refused(tmp_path):
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(TEXT, encoding="utf-8", newline="")
+    command = [sys.executable, "-m", "helpers", "train", "--preset", "cpu", "--text", str(corpus)]
+    command += ["--out", str(tmp_path / "new.pt"), *TINY, *QUICK, "--max-iters", "300"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(r.wait(timeout=300), *r.communicate()) for r in runs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results  # never two owners: one trained, one was refused up front
+    refused = next(err for code, _, err in results if code == 2)
+    assert (
+        "is being written by another training run" in refused
+        or "already holds a checkpoint" in refused
+    )
+
+
+def test_a_diverging_run_fails_loudly_and_keeps_the_last_good_checkpoint(tmp_path):
+    assert train(tmp_path, "--max-iters", "5").returncode == 0
+    before = (tmp_path / "ck.pt").read_bytes()
+    wild = train(
+        tmp_path, "--max-iters", "60", "--resume", "--learning-rate", "1e30", "--min-lr", "1e29"
+    )
+    assert wild.returncode == 1, wild.stdout + wild.stderr
+    assert "the run diverged and was stopped" in wild.stderr and "is untouched" in wild.stderr
+    assert (tmp_path / "ck.pt").read_bytes() == before
+    assert "Traceback" not in wild.stderr
+
+
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--device", "cuda"], {}, "PyTorch sees no CUDA GPU here"),
+        (["--device", "bogus"], {}, "--device bogus: use cuda, cuda:N, mps or cpu"),
+        (["--text", "missing.txt"], {}, "cannot read --text missing.txt"),
+        (["--text", "empty.txt"], {}, "--text empty.txt is empty"),
+        (["--text", "latin1.txt"], {}, "is not UTF-8 text (byte 3)"),
+        (["--text", "."], {}, "cannot read --text ."),
+        (["--seed", str(2**64)], {}, "seed must lie in 0 .. 2**63 - 1"),
+        (["--time-budget", "-1"], {}, "time_budget is a number of seconds above 0"),
+        (["--time-budget", "nan"], {}, "time_budget is a number of seconds above 0"),
+        (["--patience", "0"], {}, "patience must be at least 1"),
+        (["--learning-rate", "inf"], {}, "learning_rate must be a finite number"),
+        (["--out", "."], {}, "is a folder: give a file name"),
+        ([], {"COURSE_THREADS": "abc"}, "COURSE_THREADS='abc'"),
+    ],
+)
+def test_bad_training_values_get_an_error_line_not_a_traceback(tmp_path, args, env, message):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "latin1.txt").write_bytes("abc\xe9t\xe9".encode("latin-1"))
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(TEXT, encoding="utf-8", newline="")
+    base = ["--preset", "cpu", "--text", str(corpus), "--out", str(tmp_path / "x.pt"), *TINY]
+    result = run("train", *base, "--max-iters", "2", *args, cwd=tmp_path, env=env)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error: " in result.stderr and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--threads", "-1"], "--threads must be at least 1"),
+        (["--temperature", "nan"], "use 0 (greedy) or a value from 0.01 to 100"),
+        (["--temperature", "1e-40"], "use 0 (greedy) or a value from 0.01 to 100"),
+        (["--top-k", "0"], "--top-k 0: use at least 1"),
+    ],
+)
+def test_bad_sampling_values_get_an_error_line_not_a_traceback(tmp_path, args, message):
+    assert train(tmp_path, "--max-iters", "2").returncode == 0
+    result = run("sample", "--checkpoint", tmp_path / "ck.pt", *args, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -139,3 +139,102 @@ def test_text_is_read_without_translating_line_endings(tmp_path, real_corpus):
     corpus = D.load_corpus(cache_dir=cache, mirror="", url="http://127.0.0.1:9/none")
     assert corpus.is_tinyshakespeare
     assert len(corpus.text) == D.CORPUS_BYTES and len(set(corpus.text)) == 65
+
+
+# --- a cache folder the course cannot write -------------------------------------------------------
+
+
+def mirror_with(tmp_path, real_corpus):
+    mirror = tmp_path / "usb"
+    mirror.mkdir()
+    (mirror / D.CORPUS_FILE).write_bytes(real_corpus)
+    return mirror
+
+
+def test_a_read_only_cache_reads_the_verified_mirror_copy_in_place(
+    tmp_path, real_corpus, monkeypatch, capsys
+):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    mirror = mirror_with(tmp_path, real_corpus)
+    # CI runs as root, for whom no folder is read-only: the course asks os.access, so ask it so
+    real_access = D.os.access
+    monkeypatch.setattr(
+        D.os, "access", lambda p, mode: False if Path(p) == cache else real_access(p, mode)
+    )
+    path = D.fetch_corpus(cache_dir=cache, mirror=str(mirror), url="http://127.0.0.1:9/none")
+    assert path == mirror / D.CORPUS_FILE
+    out = capsys.readouterr().out
+    assert f"Cannot cache the corpus in {cache} (it is read-only)" in out
+    assert "Reading the verified copy in the mirror" in out and list(cache.iterdir()) == []
+
+
+def test_a_cache_folder_that_cannot_be_created_falls_back_to_a_temporary_one(
+    tmp_path, real_corpus, monkeypatch, capsys
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(D.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    mirror = mirror_with(tmp_path, b"not shakespeare")  # no valid copy to read in place
+    (mirror / "input.txt").write_bytes(real_corpus)  # ... but a valid one under the other name
+    path = D.fetch_corpus(
+        cache_dir=blocker / "data", mirror=str(mirror), url="http://127.0.0.1:9/x"
+    )
+    assert path.read_bytes() == real_corpus
+    assert "Cannot cache the corpus in" in capsys.readouterr().out
+
+
+def test_without_any_copy_the_message_names_the_folder_and_the_fix(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setattr(D.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    with pytest.raises(D.CorpusUnavailable) as info:
+        D.fetch_corpus(
+            cache_dir=blocker / "data",
+            mirror="",
+            url="http://127.0.0.1:9/x",
+            timeout=2,
+            verbose=False,
+        )
+    assert str(blocker / "data" / D.CORPUS_FILE) in str(info.value)
+    assert "COURSE_DATA_MIRROR" in str(info.value)
+
+
+def test_a_second_damaged_copy_never_overwrites_the_first_one_set_aside(tmp_path, real_corpus):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    mirror = mirror_with(tmp_path, real_corpus)
+    for damaged in (b"first damaged copy", b"second damaged copy"):
+        (cache / D.CORPUS_FILE).write_bytes(damaged)
+        D.fetch_corpus(cache_dir=cache, mirror=str(mirror), verbose=False)
+    assert (cache / (D.CORPUS_FILE + ".corrupt")).read_bytes() == b"first damaged copy"
+    assert (cache / (D.CORPUS_FILE + ".corrupt-2")).read_bytes() == b"second damaged copy"
+
+
+def test_partial_downloads_of_dead_runs_are_removed_but_a_live_one_is_not(tmp_path, real_corpus):
+    import os
+    import time
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    dead, live = cache / f".{D.CORPUS_FILE}.dead.part", cache / f".{D.CORPUS_FILE}.live.part"
+    dead.write_bytes(b"x")
+    live.write_bytes(b"y")
+    hour_ago = time.time() - 3600
+    os.utime(dead, (hour_ago, hour_ago))
+    D.fetch_corpus(cache_dir=cache, mirror=str(mirror_with(tmp_path, real_corpus)), verbose=False)
+    assert not dead.exists() and live.exists()
+
+
+def test_the_cached_corpus_is_readable_by_others(tmp_path, real_corpus):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = D.fetch_corpus(
+            cache_dir=tmp_path / "c", mirror=str(mirror_with(tmp_path, real_corpus)), verbose=False
+        )
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

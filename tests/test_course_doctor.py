@@ -117,3 +117,10 @@ def test_a_cpu_only_torch_on_a_machine_with_an_nvidia_gpu_gets_a_note(monkeypatc
     out = capsys.readouterr().out
     assert "NOTE  device   an NVIDIA GPU is present, but this PyTorch is a CPU-only build" in out
     assert "fix: install a CUDA build of PyTorch" in out and "download.pytorch.org/whl/cu" in out
+
+
+def test_a_torch_with_known_weights_only_bypasses_fails_with_the_fix(monkeypatch):
+    monkeypatch.setattr(doctor, "_version", lambda package: "2.5.1" if package == "torch" else None)
+    ok, detail, fix = doctor.check_torch()
+    assert ok is False and "older than 2.11: a shared checkpoint could run code" in detail
+    assert fix == ".venv/bin/pip install --upgrade 'torch>=2.11'"

@@ -94,12 +94,24 @@ def test_attention_maps_reproduce_the_layer_output(tiny):
     torch.testing.assert_close(block.sa.proj(y), block.sa(h), atol=1e-5, rtol=1e-4)
 
 
-def test_newest_checkpoint(tmp_path):
+def test_newest_checkpoint_skips_a_damaged_file_and_loads_an_older_good_one(tmp_path, tiny, capsys):
     import os
 
-    assert newest_checkpoint(tmp_path / "missing") is None
-    old, new = tmp_path / "a.pt", tmp_path / "b.pt"
-    old.write_bytes(b"x")
-    new.write_bytes(b"x")
-    os.utime(old, (1, 1))
-    assert newest_checkpoint(tmp_path) == new
+    from helpers.course.checkpoint import save_checkpoint
+
+    model, tokenizer = tiny
+    good = save_checkpoint(
+        tmp_path / "good.pt",
+        model=model,
+        config=model.config,
+        vocab=tokenizer.chars,
+        run_id="r",
+        step=1,
+        best_val=2.0,
+    )
+    os.utime(good, (1, 1))
+    (tmp_path / "newer-but-broken.pt").write_bytes(b"not a checkpoint")
+    path, ckpt = newest_checkpoint(tmp_path)
+    assert path == good and ckpt["step"] == 1
+    assert "skipped newer-but-broken.pt: " in capsys.readouterr().out
+    assert newest_checkpoint(tmp_path / "missing") == (None, None)

@@ -1,6 +1,7 @@
 """The course runner (helpers/course/runner.py): runs notebooks headless, collects their figures."""
 
 import nbformat
+import pytest
 
 from helpers.course.runner import format_table, run_notebook
 
@@ -51,3 +52,14 @@ def test_a_partial_run_keeps_the_reference_speed_of_the_full_one(tmp_path, monke
         "probe_seconds": 0.04,
     }
     assert saved["notebooks"]["00_setup"]["seconds"] == 3.0
+
+
+def test_short_runs_never_replace_the_stored_full_length_outputs(monkeypatch):
+    from helpers.course import runner
+
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    ran = []
+    monkeypatch.setattr(runner, "run_notebook", lambda *a: ran.append(a))
+    with pytest.raises(SystemExit) as info:
+        runner.run_course(["08"], inplace=True)
+    assert "would replace the stored full-length outputs" in str(info.value) and ran == []

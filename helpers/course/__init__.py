@@ -21,12 +21,18 @@ importing one does not pull in the rest (the trainer needs torch, the settings d
 import importlib
 
 _TOOLS = {
-    "settings": ["CHECKPOINT_DIR", "SettingError"],
+    "settings": ["SettingError", "checkpoint_dir"],
     "corpus": ["Corpus", "CorpusUnavailable", "fetch_corpus", "load_corpus"],
     "device": ["choose_threads", "pick_device"],
     "plotting": ["LiveLossPlot", "plot_losses"],
-    "trainer": ["TrainConfig", "preset", "synchronize", "train_gpt"],
-    "checkpoint": ["CheckpointError", "free_path", "load_checkpoint", "model_from_checkpoint"],
+    "trainer": ["TrainConfig", "TrainingDiverged", "preset", "synchronize", "train_gpt"],
+    "checkpoint": [
+        "CheckpointError",
+        "describe_folder",
+        "free_path",
+        "load_checkpoint",
+        "model_from_checkpoint",
+    ],
     "runner": ["predict_run_times", "record"],
 }
 _HOME = {name: module for module, names in _TOOLS.items() for name in names}

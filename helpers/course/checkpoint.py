@@ -9,9 +9,22 @@ model and optimizer state, the step reached, the best validation loss so far and
 - A file written by another run is never replaced unless you say so (``overwrite=True``,
   ``--overwrite``): the run id tells the runs apart, and a resumed run keeps the id it resumed.
 - Resuming with a different vocabulary or model shape is a clear error, not a silent mess.
+- One training run owns a checkpoint at a time: `checkpoint_lock` takes an exclusive lock on
+  ``<file>.lock`` before training starts, so a second run on the same file is refused up front,
+  naming the first. The operating system drops the lock when a run dies, however it dies.
+- A file is checked before a model is built from it: keys, types, sizes, and that the weights fit
+  the config and the vocabulary.
 """
 
+import contextlib
 import dataclasses
+import datetime
+import errno
+import os
+import pickle
+import platform
+import shutil
+import sys
 import uuid
 from pathlib import Path
 
@@ -33,24 +46,85 @@ def new_run_id():
 
 
 def load_checkpoint(path, map_location="cpu", mmap=False):
-    """Read a checkpoint (with weights_only=True, which cannot run code) and return its dict.
+    """Read a checkpoint (with weights_only=True, which cannot run code), check it, return its dict.
 
     With mmap the tensors stay on disk until used (quick, to read the run id only).
     """
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(
+            f"{path} is a folder: give the checkpoint's file name, e.g. {path}/cpu.pt."
+        )
     if not path.is_file():
         raise CheckpointError(f"No checkpoint at {path}.")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
-    except Exception as e:  # truncated file, not a torch file, or objects that are not plain data
+    except pickle.UnpicklingError as e:  # torch's own advice here would be to switch safety off
         raise CheckpointError(
-            f"{path} is not a readable checkpoint ({type(e).__name__}: {e})."
+            f"{path} is not a checkpoint of this course, or it holds objects that could run code. "
+            "It was read safely (weights_only=True) and refused; nothing in it was run. "
+            "Load only checkpoints that you or the course made."
+        ) from e
+    except Exception as e:  # truncated file, not a torch file at all
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint ({type(e).__name__}): it may be truncated or "
+            "not a checkpoint at all."
         ) from e
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(
             f"{path} is not a checkpoint written by this course (no format {FORMAT!r})."
         )
+    validate(ckpt, path)
     return ckpt
+
+
+# The largest model a course checkpoint may describe: far above the full model, far below a size
+# whose allocation would take the machine down before anything else is checked.
+LIMITS = {"vocab_size": 1_000_000, "context_length": 65_536, "n_embd": 16_384, "n_layer": 256}
+REQUIRED = {"run_id": str, "config": dict, "vocab": str, "model": dict, "step": int}
+
+
+def validate(ckpt, path="checkpoint"):
+    """Raise CheckpointError unless `ckpt` has every key, of the right type, a plausible config,
+    a vocabulary of vocab_size distinct characters, and weights of exactly the config's shapes
+    (compared on PyTorch's "meta" device: no memory is allocated for the model)."""
+
+    def bad(reason):
+        return CheckpointError(f"{path} is damaged or inconsistent: {reason}.")
+
+    for key, kind in REQUIRED.items():
+        if not isinstance(ckpt.get(key), kind) or isinstance(ckpt.get(key), bool):
+            raise bad(f"{key!r} should be a {kind.__name__}, found {type(ckpt.get(key)).__name__}")
+    if not isinstance(ckpt.get("best_val"), (int, float)):
+        raise bad("'best_val' should be a number")
+    config = ckpt["config"]
+    fields = {f.name for f in dataclasses.fields(GPTConfig)}
+    if set(config) != fields:
+        raise bad(f"its config has keys {sorted(config)}, expected {sorted(fields)}")
+    for key, limit in LIMITS.items():
+        if isinstance(config[key], int) and config[key] > limit:
+            raise bad(
+                f"{key}={config[key]:,} is beyond any model of this course (at most {limit:,})"
+            )
+    try:
+        config = GPTConfig(**config)
+    except (TypeError, ValueError) as e:
+        raise bad(f"its config is impossible ({e})") from e
+    vocab = ckpt["vocab"]
+    if len(vocab) != config.vocab_size or len(set(vocab)) != len(vocab):
+        raise bad(
+            f"its vocabulary has {len(vocab)} characters ({len(set(vocab))} distinct) for a "
+            f"model of vocab_size={config.vocab_size}"
+        )
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in GPT(config).state_dict().items()}
+    found = {
+        k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in ckpt["model"].items()
+    }
+    if found != expected:
+        wrong = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
+        shown = ", ".join(f"{k}: {found.get(k)} for {expected.get(k)}" for k in wrong[:3])
+        raise bad(f"its weights do not fit its config ({shown})")
 
 
 def stored_run_id(path):
@@ -101,9 +175,34 @@ def save_checkpoint(
         **extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as f:
-        torch.save(ckpt, f)
+    if _held(path):  # only this run writes here: a temporary file left beside it is a dead run's
+        remove_stale_temporaries(path)
+    try:
+        with atomic_write(path) as f:
+            torch.save(ckpt, f)
+    except (OSError, RuntimeError) as e:
+        needed = sum(t.numel() * t.element_size() for t in ckpt["model"].values()) / 1e6
+        free = shutil.disk_usage(path.parent).free / 1e6
+        full = (
+            getattr(e, "errno", None) == errno.ENOSPC or "enforce fail" in str(e) or free < needed
+        )
+        if full:
+            raise CheckpointError(
+                f"not enough disk space to save {path} (about {needed:.0f} MB needed, "
+                f"{free:.0f} MB free); the checkpoint already there is intact. Free some space, "
+                "or train into another folder with --out."
+            ) from e
+        if isinstance(e, OSError):
+            raise CheckpointError(f"cannot write {path}: {e.strerror or e}.") from e
+        raise
     return path
+
+
+def remove_stale_temporaries(path):
+    """Delete the temporary files an interrupted save of `path` left behind (".<name>.*.part")."""
+    for leftover in Path(path).parent.glob(f".{Path(path).name}.*.part"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
 
 
 def check_compatible(ckpt, config, vocab):
@@ -147,3 +246,100 @@ def free_path(path):
         candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
         n += 1
     return candidate
+
+
+def describe_folder(directory):
+    """One line on what a checkpoint folder holds: how many models, how much space."""
+    files = sorted(Path(directory).glob("*.pt")) if Path(directory).is_dir() else []
+    size = sum(f.stat().st_size for f in files) / 1e6
+    names = ", ".join(f.name for f in files[:6]) + (", ..." if len(files) > 6 else "")
+    return f"{directory} holds {len(files)} checkpoint{'s' * (len(files) != 1)}, {size:.1f} MB" + (
+        f": {names}" if files else ""
+    )
+
+
+# --- one training run per checkpoint -----------------------------------------------------------
+
+_LOCKS = {}  # lock file -> [open file, depth]: this process's locks (a lock is re-entrant)
+
+
+def lock_path(path):
+    return Path(path).with_name(Path(path).name + ".lock")
+
+
+def _held(path):
+    return str(lock_path(path).resolve()) in _LOCKS
+
+
+def _try_lock(f):
+    """Take an exclusive, non-blocking lock on the open file f; False if another process has it."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def checkpoint_lock(path):
+    """Own `path` for the duration of the block: no other run may train into it meanwhile.
+
+    Taken before training starts, so a second run is refused at once, with the first one's
+    process id, host, start time and command. Creating the lock file also proves the folder is
+    writable before the first step. The lock dies with its process (kill -9 included); a left-over
+    lock file from a dead run is simply taken over.
+    """
+    lock = lock_path(path)
+    key = str(lock.resolve()) if lock.parent.exists() else str(lock.absolute())
+    if key in _LOCKS:  # this process holds it already (the command line, then train_gpt)
+        _LOCKS[key][1] += 1
+        try:
+            yield
+        finally:
+            _LOCKS[key][1] -= 1
+        return
+    for _ in range(3):
+        try:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            f = open(lock, "a+", encoding="utf-8")
+        except OSError as e:
+            raise CheckpointError(
+                f"cannot write in {lock.parent} ({e.strerror or e}): choose another place for "
+                "the checkpoint (--out), or make that folder writable."
+            ) from e
+        if not _try_lock(f):
+            f.seek(0)
+            other = f.read().strip() or "another run"
+            f.close()
+            raise CheckpointError(
+                f"{path} is being written by another training run ({other}). Wait for it to "
+                "end, or train into another file with --out."
+            )
+        try:  # the run before us may have removed the file we locked: then lock the new one
+            if os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        f.close()
+    f.seek(0)
+    f.truncate()
+    started = datetime.datetime.now().isoformat(timespec="seconds")
+    command = " ".join(["python", *sys.argv])[:200]
+    f.write(f"process {os.getpid()} on {platform.node()}, started {started}: {command}")
+    f.flush()
+    key = str(lock.resolve())
+    _LOCKS[key] = [f, 1]
+    try:
+        yield
+    finally:
+        del _LOCKS[key]
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        f.close()

@@ -12,6 +12,7 @@ Each command's --help lists its options. Bad values get an `error:` line and exi
 """
 
 import argparse
+import contextlib
 import dataclasses
 import sys
 from functools import partial
@@ -180,7 +181,11 @@ def main(argv=None):
         device = _pick_device(args)
     except (RuntimeError, SettingError) as e:
         fail(e)
-    return train(args, device) if args.command == "train" else sample(args, device)
+    try:
+        return train(args, device) if args.command == "train" else sample(args, device)
+    except KeyboardInterrupt:  # Ctrl-C before training started, or while sampling
+        print("interrupted (Ctrl-C).", file=sys.stderr)
+        return 130
 
 
 def _pick_device(args):
@@ -189,6 +194,9 @@ def _pick_device(args):
 
     if args.threads is not None and args.threads < 1:
         raise RuntimeError(f"--threads must be at least 1, got {args.threads}.")
+    kind, _, index = (args.device or "").lower().partition(":")
+    if args.device and (kind not in ("cuda", "mps", "cpu") or (index and not index.isdigit())):
+        raise RuntimeError(f"--device {args.device}: use cuda, cuda:N, mps or cpu.")
     device = pick_device(args.device, verbose=args.command == "train")
     if device.type == "cpu":
         choose_threads(args.threads, verbose=args.command == "train")
@@ -213,6 +221,22 @@ def _read_text(path):
 
 
 def train(args, device):
+    from helpers.course.checkpoint import CheckpointError, checkpoint_lock
+    from helpers.course.settings import checkpoint_dir
+
+    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
+    out = args.out or checkpoint_dir() / f"{name}.pt"
+    if out.is_dir():
+        fail(f"--out {out} is a folder: give a file name, e.g. --out {out / (name + '.pt')}.")
+    with contextlib.ExitStack() as owner:
+        try:  # this run owns `out` until it ends: a second writer is refused now, not later
+            owner.enter_context(checkpoint_lock(out))
+        except CheckpointError as e:
+            fail(e)
+        return _train(args, device, name, out)
+
+
+def _train(args, device, name, out):
     import torch
 
     from helpers import GPT, CharTokenizer, generate_with_cache, train_val_split
@@ -222,11 +246,7 @@ def train(args, device):
         check_compatible,
         load_checkpoint,
     )
-    from helpers.course.settings import CHECKPOINT_DIR
-    from helpers.course.trainer import preset, train_gpt
-
-    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
-    out = args.out or CHECKPOINT_DIR / f"{name}.pt"
+    from helpers.course.trainer import TrainingDiverged, precision, preset, train_gpt
 
     resume = None
     try:  # checkpoint problems first: they should not wait for the corpus to load
@@ -238,10 +258,9 @@ def train(args, device):
         fail(e)
 
     text = _read_text(args.text)
-    try:
-        tokenizer = CharTokenizer.from_text(text)
-    except ValueError as e:
-        fail(e)
+    if not text:
+        fail(f"--text {args.text} is empty: give a file with some text in it.")
+    tokenizer = CharTokenizer.from_text(text)
     data = torch.tensor(tokenizer.encode(text), dtype=torch.long)
     train_data, val_data = train_val_split(data)
 
@@ -257,6 +276,7 @@ def train(args, device):
         train_config = dataclasses.replace(
             train_config, **{k: v for k, v in given.items() if k in TRAIN_OPTIONS}
         )
+        precision(train_config.dtype, device)  # a dtype this device cannot use: said now
         if resume is not None:
             check_compatible(resume, model_config, tokenizer.chars)
             print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
@@ -274,18 +294,28 @@ def train(args, device):
         f"{n_params:,} parameters, {len(train_data):,} training tokens, checkpoint {out}",
         flush=True,
     )
-    history = train_gpt(
-        model,
-        train_data,
-        val_data,
-        train_config,
-        vocab=tokenizer.chars,
-        device=device,
-        checkpoint=out,
-        overwrite=args.overwrite,
-        resume=resume,
-        title=name,
-    )
+    try:
+        history = train_gpt(
+            model,
+            train_data,
+            val_data,
+            train_config,
+            vocab=tokenizer.chars,
+            device=device,
+            checkpoint=out,
+            overwrite=args.overwrite,
+            resume=resume,
+            title=name,
+        )
+    except TrainingDiverged as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except CheckpointError as e:  # e.g. a full disk while saving
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if history["stopped"].startswith("interrupted"):
+        print(f"{history['stopped']}. To continue: {resume_command(out)}")
+        return 130  # the exit status of a program stopped by Ctrl-C
     print(
         f"best val loss {history['best_val']:.4f} at step {history['best_step']} "
         f"({history['train_seconds']:.0f} s of training); saved in {out}"
@@ -298,6 +328,19 @@ def train(args, device):
     return 0
 
 
+def resume_command(out):
+    """This run's command line, to continue from `out`: the same options, plus --resume."""
+    words, skip = [], False
+    for word in sys.argv[1:]:
+        if skip or word in ("--resume", "--overwrite") or word.startswith("--out="):
+            skip = False
+            continue
+        skip = word == "--out"
+        if not skip:
+            words.append(word)
+    return " ".join(["python -m helpers", *words, "--resume", "--out", str(out)])
+
+
 def sample(args, device):
     import torch
 
@@ -306,6 +349,10 @@ def sample(args, device):
 
     if args.max_new_tokens < 0 or args.num_samples < 1:
         fail("--max-new-tokens must be >= 0 and --num-samples >= 1.")
+    if not (args.temperature == 0 or 0.01 <= args.temperature <= 100):
+        fail(f"--temperature {args.temperature}: use 0 (greedy) or a value from 0.01 to 100.")
+    if args.top_k is not None and args.top_k < 1:
+        fail(f"--top-k {args.top_k}: use at least 1 (or leave it out for no limit).")
     try:
         ckpt = load_checkpoint(args.checkpoint, map_location=device)
     except CheckpointError as e:

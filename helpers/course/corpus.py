@@ -10,8 +10,11 @@ Where the text comes from:
    (``pydoc_data``), visibly labelled as a stand-in.
 """
 
+import contextlib
 import hashlib
 import os
+import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,40 +97,94 @@ def _download(url, dest, timeout):
             _copy_verified(counted(), dest, f"The download from {url}")
 
 
+def _usable_cache(cache_dir, say):
+    """cache_dir if the corpus can be cached there; else a temporary folder, with a notice."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        if os.access(cache_dir, os.W_OK):
+            return cache_dir
+        reason = "it is read-only"
+    except OSError as e:
+        reason = e.strerror or str(e)
+    fallback = Path(tempfile.gettempdir()) / "gpt-course-data"
+    say(
+        f"Cannot cache the corpus in {cache_dir} ({reason}); using {fallback} instead. To keep "
+        "it, make that folder writable or set COURSE_DATA_DIR to one that is."
+    )
+    fallback.mkdir(parents=True, exist_ok=True)
+    return fallback
+
+
+def set_aside(path):
+    """Rename a damaged file to `<name>.corrupt` (or .corrupt-2, -3, ...): never over another."""
+    aside = path.with_name(path.name + ".corrupt")
+    n = 2
+    while aside.exists():
+        aside = path.with_name(f"{path.name}.corrupt-{n}")
+        n += 1
+    os.replace(path, aside)
+    return aside
+
+
+def _remove_stale_parts(cache_dir, older_than=600):
+    """Partial downloads of dead runs (`.<name>.*.part` untouched for 10 minutes) are removed;
+    a live download writes to its file all the time, so it is never one of them."""
+    for part in cache_dir.glob(f".{CORPUS_FILE}.*.part"):
+        with contextlib.suppress(OSError):
+            if time.time() - part.stat().st_mtime > older_than:
+                part.unlink()
+
+
 def fetch_corpus(cache_dir=None, mirror=None, url=None, timeout=15.0, verbose=True):
     """Return the path of a verified copy of tinyshakespeare, fetching it if needed.
 
     A cached file with the wrong checksum is never used: it is renamed to ``*.corrupt`` (kept,
-    not deleted, in case it is yours) and the corpus is fetched again. `mirror` and `cache_dir`
-    default to COURSE_DATA_MIRROR and COURSE_DATA_DIR (see settings.py); mirror="" means none.
+    not deleted, in case it is yours; a second one becomes ``*.corrupt-2``) and the corpus is
+    fetched again. `mirror` and `cache_dir` default to COURSE_DATA_MIRROR and COURSE_DATA_DIR
+    (see settings.py); mirror="" means none. A cache folder that cannot be written is not an
+    error: a verified mirror copy is then read where it is, or a temporary folder caches it.
     """
     say = print if verbose else (lambda *a, **k: None)
     cache_dir = Path(cache_dir) if cache_dir is not None else settings.data_dir()
     mirror = mirror if mirror is not None else (settings.mirror() or "")
     url = url if url is not None else CORPUS_URL
-    cache_dir.mkdir(parents=True, exist_ok=True)
     dest = cache_dir / CORPUS_FILE
 
-    if dest.exists():
+    if dest.is_file():
         if sha256_of(dest) == CORPUS_SHA256:
             return dest
-        aside = dest.with_name(dest.name + ".corrupt")
-        os.replace(dest, aside)
-        say(f"The cached {dest} failed its checksum; moved it to {aside.name} and fetching again.")
+        try:
+            aside = set_aside(dest)
+            say(f"The cached {dest} failed its checksum; moved it to {aside.name}, fetching again.")
+        except OSError as e:
+            say(
+                f"The cached {dest} failed its checksum and cannot be moved ({e.strerror}); not using it."
+            )
+
+    candidates = [Path(mirror) / name for name in (CORPUS_FILE, "input.txt")] if mirror else []
+    candidates = [c for c in candidates if c.is_file()]
+    writable = _usable_cache(cache_dir, say)
+    if writable != cache_dir:  # nothing can be cached where asked: a verified mirror copy in place
+        for candidate in candidates:
+            if sha256_of(candidate) == CORPUS_SHA256:
+                say(f"Reading the verified copy in the mirror, {candidate}, where it is.")
+                return candidate
+    _remove_stale_parts(writable)
+    dest = writable / CORPUS_FILE
+    if writable != cache_dir and dest.is_file() and sha256_of(dest) == CORPUS_SHA256:
+        return dest
 
     problems = []
     if mirror:
-        for name in (CORPUS_FILE, "input.txt"):
-            candidate = Path(mirror) / name
-            if candidate.is_file():
-                try:
-                    _copy_from_mirror(candidate, dest)
-                    say(f"Copied the corpus from the mirror {candidate}.")
-                    return dest
-                except CorpusUnavailable as e:
-                    problems.append(str(e))
-        else:
-            problems.append(f"COURSE_DATA_MIRROR={mirror} holds no valid {CORPUS_FILE}.")
+        for candidate in candidates:
+            try:
+                _copy_from_mirror(candidate, dest)
+                say(f"Copied the corpus from the mirror {candidate}.")
+                return dest
+            except CorpusUnavailable as e:
+                problems.append(str(e))
+        if not candidates:
+            problems.append(f"COURSE_DATA_MIRROR={mirror} holds no {CORPUS_FILE} (or input.txt).")
 
     try:
         _download(url, dest, timeout)
@@ -142,8 +199,8 @@ def fetch_corpus(cache_dir=None, mirror=None, url=None, timeout=15.0, verbose=Tr
         "The tinyshakespeare corpus is not available.\n  - "
         + "\n  - ".join(problems)
         + f"\nTo fix: download {url}\n"
-        f"and save it as {dest} (or put it in a folder and set COURSE_DATA_MIRROR to that folder).\n"
-        f"Its sha256 must be {CORPUS_SHA256}."
+        f"and save it as {cache_dir / CORPUS_FILE} (or put it in a folder and set COURSE_DATA_MIRROR "
+        f"to that folder).\nIts sha256 must be {CORPUS_SHA256}."
     )
 
 

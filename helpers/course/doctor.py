@@ -52,11 +52,22 @@ def check_python():
     )
 
 
+# Checkpoints are loaded with weights_only=True, which is meant to run no code from a file; but
+# published advisories show files that still run code through it on older PyTorch: before 2.6
+# (CVE-2025-32434) and before 2.10 (CVE-2026-24747, memory corruption in that unpickler); and
+# PYSEC-2026-139 lists 2.10.0 as affected. Workshops share checkpoints, so 2.11 is the floor.
+TORCH_FLOOR = (2, 11)
+
+
 def check_torch():
     version = _version("torch")
+    floor = ".".join(map(str, TORCH_FLOOR))
     if version is None:
         return False, "PyTorch is not installed", SETUP
-    return _at_least(version, (2, 3)), f"PyTorch {version}", "pip install --upgrade 'torch>=2.3'"
+    if not _at_least(version, TORCH_FLOOR):
+        detail = f"PyTorch {version} is older than {floor}: a shared checkpoint could run code"
+        return False, detail, f".venv/bin/pip install --upgrade 'torch>={floor}'"
+    return True, f"PyTorch {version}", ""
 
 
 def check_packages():

@@ -269,13 +269,17 @@ def show_figure(fig):
 
 
 def newest_checkpoint(directory=None):
-    """The most recently written checkpoint (*.pt) in `directory` (default checkpoints/), or None."""
-    from helpers.course.settings import CHECKPOINT_DIR
+    """The newest checkpoint in `directory` (default: settings.checkpoint_dir()) that loads and
+    passes its checks: (path, checkpoint dict), or (None, None). Files that do not load are
+    skipped, each with a line saying why, so one damaged file never hides the older good ones."""
+    from helpers.course.checkpoint import CheckpointError, load_checkpoint
+    from helpers.course.settings import checkpoint_dir
 
-    directory = Path(directory) if directory is not None else CHECKPOINT_DIR
-    found = (
-        sorted(directory.glob("*.pt"), key=lambda p: p.stat().st_mtime)
-        if directory.is_dir()
-        else []
-    )
-    return found[-1] if found else None
+    directory = Path(directory) if directory is not None else checkpoint_dir()
+    found = directory.glob("*.pt") if directory.is_dir() else []
+    for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            return path, load_checkpoint(path)
+        except CheckpointError as error:
+            print(f"skipped {path.name}: {error}")
+    return None, None

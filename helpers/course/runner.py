@@ -224,6 +224,11 @@ def update_readme():
 
 def run_course(only=(), inplace=False, outdir=None, solutions=False):
     """Run the chosen notebooks in order and print the table; stop at the first that fails."""
+    if inplace and settings.smoke():
+        sys.exit(
+            "error: COURSE_SMOKE=1 with --inplace would replace the stored full-length outputs "
+            "with short-run ones. Unset COURSE_SMOKE to store outputs, or drop --inplace."
+        )
     paths = course_notebooks(only, solutions=solutions)
     if not paths:
         sys.exit(f"error: no notebook in {NOTEBOOKS} matches {list(only)}.")

@@ -9,6 +9,8 @@ that says which variable, what it holds and what it may hold.
     COURSE_THREADS=2        CPU threads, instead of the notebook's or the probe's choice
     COURSE_DATA_DIR=path    where the downloaded corpus is cached (default: data/)
     COURSE_DATA_MIRROR=dir  a folder holding a verified copy, tried before the network
+    COURSE_CHECKPOINT_DIR=d where notebooks 08 and 09 and the training command keep models
+                            (default: checkpoints/; the notebook tests use a temporary one)
     COURSE_RECORD_FILE=f    set by the course runner: where notebooks report their figures
 """
 
@@ -17,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository: helpers/course/settings.py -> ../..
 NOTEBOOKS = ROOT / "notebooks"
-CHECKPOINT_DIR = ROOT / "checkpoints"  # git-ignored: the models you train
 BUILD_DIR = ROOT / "build"  # git-ignored: executed copies of the notebooks
 
 
@@ -79,6 +80,12 @@ def mirror():
     """The folder named by COURSE_DATA_MIRROR, or None. The corpus module reports what it holds."""
     value = _get("COURSE_DATA_MIRROR")
     return Path(value).expanduser() if value else None
+
+
+def checkpoint_dir():
+    """Where trained models are kept: COURSE_CHECKPOINT_DIR, or checkpoints/ (git-ignored)."""
+    value = _get("COURSE_CHECKPOINT_DIR")
+    return Path(value).expanduser() if value else ROOT / "checkpoints"
 
 
 def record_file():

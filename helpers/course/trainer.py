@@ -18,13 +18,23 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from helpers.course.checkpoint import check_can_write, new_run_id, save_checkpoint
+from helpers.course.checkpoint import (
+    check_can_write,
+    checkpoint_lock,
+    load_checkpoint,
+    new_run_id,
+    save_checkpoint,
+)
 from helpers.course.files import atomic_write
 from helpers.course.plotting import LiveLossPlot, in_notebook
 from helpers.gpt import GPTConfig
 from helpers.training import configure_optimizer, evaluate, fit
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss stopped being a number: the run is stopped, its last good checkpoint untouched."""
 
 
 @dataclass
@@ -41,7 +51,7 @@ class TrainConfig:
     eval_train_windows: int = 512  # train loss on this many evenly spread windows (the plot only)
     weight_decay: float = 0.1  # on weight matrices and embeddings, not on biases or LayerNorms
     beta2: float = 0.99  # AdamW's second-moment decay; 0.99 suits small batches of tokens
-    grad_clip: float | None = 1.0  # clip the gradient norm: one bad batch cannot throw the run
+    grad_clip: float = 1.0  # clip the gradient norm: one bad batch cannot throw the run
     patience: int | None = None  # stop after this many evaluations without a better val loss
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
     dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
@@ -58,8 +68,24 @@ class TrainConfig:
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}.")
+        for name in ("learning_rate", "min_lr", "weight_decay", "beta2", "grad_clip"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)}.")
         if self.warmup_iters < 0 or not 0 < self.min_lr <= self.learning_rate:
             raise ValueError("Need warmup_iters >= 0 and 0 < min_lr <= learning_rate.")
+        if self.grad_clip <= 0:
+            raise ValueError(f"grad_clip must be positive, got {self.grad_clip}.")
+        if self.time_budget is not None and not (
+            math.isfinite(self.time_budget) and self.time_budget > 0
+        ):
+            raise ValueError(
+                f"time_budget is a number of seconds above 0 (or None for no limit; 0 on the "
+                f"command line), got {self.time_budget}."
+            )
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be at least 1 evaluation, got {self.patience}.")
+        if not 0 <= self.seed < 2**63:
+            raise ValueError(f"seed must lie in 0 .. 2**63 - 1, got {self.seed}.")
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}.")
 
@@ -238,6 +264,14 @@ def train_gpt(
     and the seconds torch.compile took ("compile_seconds", not counted as training time); with
     a checkpoint, the whole history is also written beside it (see history_path).
     """
+    owner = checkpoint_lock(checkpoint) if checkpoint is not None else contextlib.nullcontext()
+    with owner:  # one run per checkpoint file, from before the first step to the end
+        return _train(
+            model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title
+        )
+
+
+def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title):
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
     context_length = model.config.context_length
@@ -265,6 +299,8 @@ def train_gpt(
     # what the hooks below share: steps, training seconds (evaluations and compiling excluded)
     run = {"step": step, "seconds": seconds, "clock": time.perf_counter(), "stale": 0, "losses": []}
     run["logged"] = seconds
+    if resume is not None and checkpoint is not None:  # the file this run resumed is a good one
+        run["saved"] = (step, best_val)
 
     def progress():  # fit asks before every step: the training clock runs here
         now = time.perf_counter()
@@ -282,10 +318,27 @@ def train_gpt(
             history["step_loss"] += torch.stack(run["losses"]).float().tolist()
             run["losses"] = []
 
+    def diverged(what, value, at_step):
+        saved = run.get("saved")
+        kept = (
+            f"The last good checkpoint, {checkpoint} (step {saved[0]}, val {saved[1]:.4f}), is "
+            "untouched."
+            if saved
+            else "Nothing was saved from this run."
+        )
+        return TrainingDiverged(
+            f"the {what} became {value} at step {at_step}: the run diverged and was stopped (the "
+            f"learning rate, now {optimizer.param_groups[0]['lr']:.3g}, may be too high). {kept}"
+        )
+
     def on_eval(at_step, val, improved):
         synchronize(device)
         record_steps()
         run["step"] = at_step
+        if not math.isfinite(val):
+            raise diverged("validation loss", val, at_step)
+        if improved:
+            run["best"] = (at_step, val)
         if history["step"] and history["step"][-1] == at_step:  # a resumed run's last evaluation
             return None
         with amp:  # the train loss is only for the plot: a sample of windows
@@ -317,6 +370,7 @@ def train_gpt(
                 history=history,
                 train_config=dataclasses.asdict(cfg),
             )
+            run["saved"] = (at_step, val)
         run["clock"] = time.perf_counter()  # evaluations are not training time
         if cfg.patience is not None and run["stale"] >= cfg.patience:
             return "patience"
@@ -334,7 +388,11 @@ def train_gpt(
                 bar.update()
             if run["step"] % cfg.log_interval == 0:
                 synchronize(device)
+                checked = len(history["step_loss"])
                 record_steps()
+                for i, value in enumerate(history["step_loss"][checked:], start=checked):
+                    if not math.isfinite(value):
+                        raise diverged("training loss", value, i + 1)
                 shown = f"{history['step_loss'][-1]:.3f}"
                 if bar is None:
                     ms = (run["seconds"] - run["logged"]) / cfg.log_interval * 1000
@@ -349,23 +407,30 @@ def train_gpt(
                 run["logged"] = run["seconds"]
             return logits, loss
 
-    with tf32(device):
-        result = fit(
-            model,
-            optimizer,
-            train_data,
-            val_data,
-            cfg,
-            device=device,
-            step=step,
-            best_val=best_val,
-            forward=Stepper(),
-            amp=amp,
-            scaler=scaler,
-            next_batch=next_batch,
-            progress=progress,
-            on_eval=on_eval,
-        )
+    try:
+        with tf32(device):
+            result = fit(
+                model,
+                optimizer,
+                train_data,
+                val_data,
+                cfg,
+                device=device,
+                step=step,
+                best_val=best_val,
+                forward=Stepper(),
+                amp=amp,
+                scaler=scaler,
+                next_batch=next_batch,
+                progress=progress,
+                on_eval=on_eval,
+            )
+    except KeyboardInterrupt:  # Ctrl-C, or the notebook's stop button: a clean stop
+        best_step, best_val = run.get("best", (step, best_val))
+        if run.get("saved"):  # the weights of the best step, as saved
+            model.load_state_dict(load_checkpoint(checkpoint, map_location=device)["model"])
+        result = {"step": run["step"], "best_val": best_val, "best_step": best_step}
+        result["stopped"] = "interrupted"
     record_steps()
     reason = {
         "max_iters": f"reached max_iters={cfg.max_iters}",
@@ -374,6 +439,13 @@ def train_gpt(
         else "",
         "patience": f"stopped early at step {result['step']}: {cfg.patience} evaluations "
         "without a better val loss",
+        "interrupted": f"interrupted at step {result['step']}"
+        + (
+            f"; the best model (step {run['saved'][0]}, val {run['saved'][1]:.4f}) is in "
+            f"{checkpoint}"
+            if run.get("saved")
+            else "; nothing was saved"
+        ),
     }[result["stopped"]]
     if bar is not None:
         bar.total = result["step"]  # the run ended as planned: a full bar, whatever stopped it
