@@ -157,6 +157,7 @@ def test_a_read_only_cache_reads_the_verified_mirror_copy_in_place(
     cache = tmp_path / "cache"
     cache.mkdir()
     mirror = mirror_with(tmp_path, real_corpus)
+    monkeypatch.setattr(D.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
     # CI runs as root, for whom no folder is read-only: the course asks os.access, so ask it so
     real_access = D.os.access
     monkeypatch.setattr(

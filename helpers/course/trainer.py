@@ -449,6 +449,8 @@ def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrit
     }[result["stopped"]]
     if bar is not None:
         bar.total = result["step"]  # the run ended as planned: a full bar, whatever stopped it
+        if hasattr(bar, "container"):  # the notebook's widget keeps its own maximum
+            bar.container.children[1].max = result["step"]
         bar.set_description(f"{title}: {reason}")
         bar.refresh()
         bar.close()
