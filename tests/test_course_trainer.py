@@ -183,10 +183,16 @@ def test_compiled_training_matches_eager_and_its_checkpoint_loads_into_a_plain_m
 ):
     from helpers.course import model_from_checkpoint
 
-    _, eager = run_steps(tiny_gpt)
-    model, compiled = run_steps(tiny_gpt, checkpoint=tmp_path / "c.pt", compile=True)
+    torch._dynamo.reset()
+    with torch._dynamo.config.patch(error_on_recompile=True):  # compiled once, before training
+        model, compiled = run_steps(
+            tiny_gpt, checkpoint=tmp_path / "c.pt", compile=True, dtype="bfloat16"
+        )
+    _, eager = run_steps(tiny_gpt, dtype="bfloat16")
     assert compiled["compile_seconds"] > 0  # it did compile, and that time is kept apart
-    assert compiled["step_loss"] == pytest.approx(eager["step_loss"], abs=1e-4)
+    assert compiled["step_loss"] == pytest.approx(
+        eager["step_loss"], abs=2e-2
+    )  # bf16 kernels differ
     restored = model_from_checkpoint(load_checkpoint(tmp_path / "c.pt"))
     assert not hasattr(restored, "_orig_mod")  # a plain GPT, not a compiled wrapper
     x = torch.randint(0, 20, (2, 8))

@@ -213,9 +213,11 @@ def get_train_batch(data, batch_size, context_length, device, generator=None):
     return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
 
-def compiled(model, device, wanted):
-    """torch.compile(model) if wanted (None: on CUDA only), checked on one tiny batch so that a
-    machine that cannot compile (no C compiler, no Triton) falls back to eager with a notice.
+def compiled(model, device, wanted, batch_size, amp):
+    """torch.compile(model) if wanted (None: on CUDA only), compiled now on a batch of the
+    training's shape, so that the wait is not counted as training time and a machine that cannot
+    compile (no C compiler, no Triton) falls back to eager with a notice. `amp` is the training's
+    autocast context: the graph is compiled for the precision it will run in.
     Returns (forward, seconds the compilation took)."""
     if not (wanted if wanted is not None else device.type == "cuda"):
         return model, 0.0
@@ -225,8 +227,11 @@ def compiled(model, device, wanted):
     start = time.perf_counter()
     forward = torch.compile(model)
     try:
-        x = torch.zeros((1, model.config.context_length), dtype=torch.long, device=device)
-        forward(x, x)[1].backward()  # compiles the forward and backward graphs now
+        shape = (batch_size, model.config.context_length)
+        x = torch.zeros(shape, dtype=torch.long, device=device)
+        with amp:  # two tensors, as in training (the same one twice would compile another graph)
+            _, loss = forward(x, torch.zeros_like(x))
+        loss.backward()  # compiles the forward and backward graphs now
         model.zero_grad(set_to_none=True)
     except Exception as error:  # compile needs a C compiler (and Triton on a GPU)
         print(
@@ -291,7 +296,7 @@ def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrit
         history.update(resume.get("history") or {})
     if checkpoint is not None:
         check_can_write(checkpoint, run_id, overwrite)  # refuse now, not after an hour of training
-    forward, compile_seconds = compiled(model, device, cfg.compile)
+    forward, compile_seconds = compiled(model, device, cfg.compile, cfg.batch_size, amp)
     history["compile_seconds"] = round(compile_seconds, 2)
     generator = torch.Generator().manual_seed(cfg.seed + step)  # a resumed run draws new batches
     view = LiveLossPlot(title)
