@@ -11,6 +11,7 @@
     doctor      is this machine ready? (`make doctor`)
     runner      runs the notebooks headless (`python -m helpers course`)
     cli         the command line, `python -m helpers <command>`
+    lecture     the video's chapters: each notebook's banner and the README's map
     files       writing a file so that it is complete or not there
 
 The everyday tools a notebook needs can be imported from here directly, e.g.

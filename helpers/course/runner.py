@@ -215,8 +215,15 @@ def _replace_block(path, start, end, body):
     path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
 
 
+LECTURE_START, LECTURE_END = "<!-- lecture-map:start -->", "<!-- lecture-map:end -->"
+
+
 def update_readme():
-    """Rewrite README.md's course map and WORKSHOP.md's timings from notebooks/course_times.json."""
+    """Rewrite README.md's course map (from notebooks/course_times.json) and lecture map (from
+    helpers/course/lecture.py), and WORKSHOP.md's timings."""
+    from helpers.course import lecture
+
+    _replace_block(ROOT / "README.md", LECTURE_START, LECTURE_END, lecture.readme_table())
     _replace_block(ROOT / "README.md", MAP_START, MAP_END, render_course_map())
     _replace_block(ROOT / "WORKSHOP.md", TIMES_START, TIMES_END, render_workshop_times())
     print("README.md course map and WORKSHOP.md timings updated")

@@ -1,0 +1,38 @@
+"""Following the lecture: one table of chapters (helpers/course/lecture.py) draws every notebook's
+banner and the README's map, so the three cannot drift apart."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.course import lecture
+from helpers.course.runner import LECTURE_END, LECTURE_START
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_the_chapters_are_in_order_and_every_notebook_has_some():
+    starts = [lecture.seconds(stamp) for stamp, _, _ in lecture.CHAPTERS]
+    assert starts == sorted(starts) and starts[0] == 0
+    assert starts[-1] < 1 * 3600 + 56 * 60 + 20  # the video lasts 1:56:20
+    covered = {nb for _, _, nb in lecture.CHAPTERS}
+    assert covered == {p.name[:2] for p in NOTEBOOKS}, "a notebook without chapters, or a typo"
+    assert lecture.link("1:20:05").endswith("&t=4805s)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_opens_with_its_banner(path):
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[1].cell_type == "markdown"
+    assert cells[1].source == lecture.banner(path.name[:2]), (
+        f"{path.name}: the banner differs from helpers/course/lecture.py; write it again with "
+        "lecture.banner()"
+    )
+
+
+def test_the_readme_map_is_the_table():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split(LECTURE_START, 1)[1].split(LECTURE_END, 1)[0].strip()
+    assert block == lecture.readme_table(), "run `python -m helpers course --readme`"
