@@ -74,3 +74,35 @@ def test_every_notebook_with_checked_exercises_has_a_solution():
             assert path.name[:2] in solved, (
                 f"{path.name} has checked exercises but no notebooks/solutions/{path.name[:2]}_solutions.ipynb"
             )
+
+
+# Figures each recap quotes, by the key under which its notebook records them.
+RECAP_FIGURES = {
+    "03_bigram": ["bigram_val_loss", "count_bigram_val_loss"],
+    "05_one_head": ["one_head_val_loss"],
+    "06_many_heads": ["multi_head_val_loss", "one_head_same_budget_val_loss"],
+    "07_blocks": ["blocks_val_loss"],
+    "08_transformer": ["val_loss"],
+}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_ends_with_a_recap_that_links_the_glossary(path):
+    import json
+
+    last = nbformat.read(path, as_version=4).cells[-1]
+    assert last.cell_type == "markdown" and last.source.startswith("## Recap"), (
+        f"{path.name} should end with a '## Recap' cell"
+    )
+    assert "[glossary](GLOSSARY.md)" in last.source and (NOTEBOOK_DIR / "GLOSSARY.md").is_file()
+    measured = json.loads((NOTEBOOK_DIR / "course_times.json").read_text(encoding="utf-8"))
+    quoted = {path.stem: RECAP_FIGURES.get(path.stem, [])}
+    if path.stem == "09_playground":  # the wrap-up quotes each model's validation loss
+        quoted = {nb: keys[:1] for nb, keys in RECAP_FIGURES.items()}
+    for notebook, keys in quoted.items():
+        for key in keys:
+            value = measured["notebooks"][notebook]["figures"][key]
+            assert f"{value:.2f}" in last.source, (
+                f"{path.name}'s recap should quote {notebook}'s {key} as measured ({value:.2f}): "
+                "write the recap again from notebooks/course_times.json"
+            )
