@@ -195,7 +195,9 @@ def test_playground_widgets_respond_in_a_real_browser(lab):
             )
             assert png_ink(image.get_attribute("src")) > 0.02, "the next-character chart is blank"
 
-            # 4. another attention layer redraws the heatmap
+            # 4. another attention layer redraws the heatmap (once the kernel has drawn every
+            #    keystroke above: a choice made while it is busy is queued behind them)
+            page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
             heatmap = page.locator(".pg-attn-output img")
             old_heatmap = heatmap.get_attribute("src")
             page.locator(".pg-attn-layer select").select_option(index=1)

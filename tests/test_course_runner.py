@@ -63,3 +63,30 @@ def test_short_runs_never_replace_the_stored_full_length_outputs(monkeypatch):
     with pytest.raises(SystemExit) as info:
         runner.run_course(["08"], inplace=True)
     assert "would replace the stored full-length outputs" in str(info.value) and ran == []
+
+
+def test_predictions_scale_each_time_by_its_own_probe_and_give_a_range(
+    tmp_path, monkeypatch, capsys
+):
+    import json
+
+    from helpers.course import device, runner
+
+    times = tmp_path / "course_times.json"
+    rows = {
+        "03_bigram": {"seconds": 20.0, "figures": {}},  # measured in the full run (probe 0.05)
+        "08_transformer": {  # a later run, with a 180-second training budget
+            "seconds": 200.0,
+            "figures": {"train_seconds": 180.0},
+            "probe_seconds": 0.1,
+        },
+    }
+    times.write_text(json.dumps({"notebooks": rows, "probe_seconds": 0.05, "machine": "ref"}))
+    monkeypatch.setattr(runner, "TIMES_FILE", times)
+    monkeypatch.setattr(device, "speed_probe", lambda: (0.1, 0.08, 0.12))
+    predicted = runner.predict_run_times()
+    # 03 scales with the probes; 08's 180 s budget does not, only its 20 s around it
+    assert predicted == {"03_bigram": pytest.approx(40.0), "08_transformer": pytest.approx(200.0)}
+    out = capsys.readouterr().out
+    assert "2.0x slower than the reference (ref)" in out
+    assert "32-48 s" in out and "196-204 s" in out  # the spread of this machine's probes

@@ -98,10 +98,13 @@ def choose_threads(threads=None, verbose=True):
     return threads
 
 
-def speed_probe():
-    """Seconds for a fixed small training-like workload at the current thread count.
+def speed_probe(samples=5):
+    """How fast this machine is now: seconds for a fixed small training-like workload at the
+    current thread count, measured `samples` times. Returns (median, fastest, slowest): the
+    median is the estimate, the spread says how steady the machine is at the moment.
 
     Notebook 00 compares it with the same probe on the course's reference machine to predict how
     long each notebook will take here.
     """
-    return _probe(torch.get_num_threads())
+    times = sorted(_probe(torch.get_num_threads()) for _ in range(samples))
+    return times[len(times) // 2], times[0], times[-1]

@@ -41,20 +41,27 @@ def predict_run_times():
         print(f"No reference timings yet ({TIMES_FILE.name} is missing); skipping the estimate.")
         return {}
     reference = json.loads(TIMES_FILE.read_text(encoding="utf-8"))
-    here = speed_probe()
+    here, fastest, slowest = speed_probe()
     ratio = here / reference["probe_seconds"]
     speed = f"{1 / ratio:.1f}x as fast as" if ratio <= 1 else f"{ratio:.1f}x slower than"
     print(f"This machine is about {speed} the reference ({reference['machine']}).")
-    print(f"{'notebook':<28}{'reference':>10}{'expected here':>15}")
+    print(f"{'notebook':<28}{'reference':>10}{'expected here':>18}")
     predicted = {}
     for name, row in reference["notebooks"].items():
-        # each time is scaled by the probe of the run that measured it (runs may be partial)
-        predicted[name] = (
-            row["seconds"] * here / row.get("probe_seconds", reference["probe_seconds"])
-        )
-        print(f"{name:<28}{row['seconds']:>9.0f}s{predicted[name]:>14.0f}s")
-    print("(CPU estimates; on a GPU the training notebooks run much faster.)")
-    return predicted
+        # each time is scaled by the probe of the run that measured it (runs may be partial);
+        # the range comes from the fastest and slowest of this machine's probes just now. A
+        # training time budget (notebook 08's 3 minutes) lasts as long on any machine.
+        fixed = row["figures"].get("train_seconds", 0.0)
+        scale = (row["seconds"] - fixed) / row.get("probe_seconds", reference["probe_seconds"])
+        predicted[name] = tuple(fixed + scale * probe for probe in (here, fastest, slowest))
+        low, high = f"{predicted[name][1]:.0f}", f"{predicted[name][2]:.0f}"
+        shown = f"{low} s" if low == high else f"{low}-{high} s"
+        print(f"{name:<28}{row['seconds']:>9.0f}s{shown:>18}")
+    print(
+        "(CPU estimates; the range widens when other programs share the CPU. On a GPU the "
+        "training notebooks run much faster.)"
+    )
+    return {name: estimate for name, (estimate, _, _) in predicted.items()}
 
 
 def course_notebooks(prefixes=(), solutions=False):
@@ -242,7 +249,7 @@ def run_course(only=(), inplace=False, outdir=None, solutions=False):
     outdir = Path(outdir) if outdir else BUILD_DIR / "course"
     from helpers.course.device import speed_probe
 
-    probe_seconds = speed_probe()
+    probe_seconds = speed_probe()[0]
     rows, failed = [], None
     for path in paths:
         print(f"running {path.name} ...", flush=True)
