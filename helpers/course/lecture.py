@@ -67,10 +67,8 @@ CORRECTIONS = [
 # What a notebook leaves to the video among the chapters listed for it.
 REMARKS = {
     "03": "The lecture then moves its code into a script (bigram.py); here `helpers/` keeps each piece.",
-    "05": "Notes 1 to 5 are told in the video only; this notebook shows note 6 (why the scores are "
-    "scaled) and puts one head into a model.",
-    "07": "The video sets LayerNorm beside the BatchNorm of its previous lecture; here LayerNorm is "
-    "used through nn.LayerNorm.",
+    "05": "Notes 1 to 6 are summed up here, notes 2 and 3 checked on a head.",
+    "07": "LayerNorm is also written by hand here, and set beside BatchNorm.",
     "08": "The encoder/decoder notes are in the video only; the nanoGPT walkthrough's batched "
     "attention is this notebook's CausalSelfAttention.",
     "09": "These last chapters are talk, in the video only; this notebook is the course's own "
