@@ -117,7 +117,7 @@ def check_device():
 def check_widgets():
     lab, widgets = _version("jupyterlab_widgets"), _version("ipywidgets")
     ok = widgets is not None and _at_least(widgets, (8,)) and lab is not None
-    detail = f"ipywidgets {widgets or 'missing'}, JupyterLab front end {lab or 'missing'}"
+    detail = f"ipywidgets {widgets or 'missing'}, its JupyterLab extension jupyterlab_widgets {lab or 'missing'}"
     return ok, detail, "pip install 'ipywidgets>=8' jupyterlab_widgets, then restart JupyterLab"
 
 
