@@ -18,7 +18,8 @@ On a CUDA GPU it
 5. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
 6. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
 
-The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box). The target: all
+The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box: run it from
+the checkout as `PYTHONPATH=. python bench/gpu_check.py` when the course is not installed). The target: all
 of it in under 8 minutes on one H100. `--dry-run` runs the same steps on the CPU with a tiny model
 and writes into build/gpu_check_dry/ unless --out says otherwise; CI runs it.
 """
@@ -32,16 +33,16 @@ import platform
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
+import torch
+
+from helpers import CharTokenizer, generate_with_cache
+from helpers.course import load_checkpoint, model_from_checkpoint
+from helpers.course.trainer import history_path, native_bf16, synchronize
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # a bare GPU box runs this from a checkout, without pip install
-
-import torch  # noqa: E402
-
-from helpers import CharTokenizer, generate_with_cache  # noqa: E402
-from helpers.course import load_checkpoint, model_from_checkpoint  # noqa: E402
-from helpers.course.trainer import history_path, native_bf16, synchronize  # noqa: E402
 
 # Dense 16-bit tensor-core peak of common GPUs, in FLOP/s (vendor data sheets, no sparsity).
 PEAK_FLOPS = {
@@ -134,14 +135,14 @@ def sampling(ckpt, device, n):
     model = model_from_checkpoint(ckpt, device)
     start = torch.zeros((1, 1), dtype=torch.long, device=device)
     speeds = {}
-    for name, sample in (("plain", model.generate), ("kv_cache", None)):
+    for name, sample in (
+        ("plain", model.generate),
+        ("kv_cache", partial(generate_with_cache, model)),
+    ):
         torch.manual_seed(1337)
         synchronize(device)
         begin = time.perf_counter()
-        if sample is None:
-            out = generate_with_cache(model, start, n)
-        else:
-            out = sample(start, n)
+        out = sample(start, n)
         synchronize(device)
         speeds[name] = round(n / (time.perf_counter() - begin), 1)
     greedy_plain = model.generate(start, n, temperature=0)

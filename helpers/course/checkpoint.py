@@ -328,6 +328,8 @@ def checkpoint_lock(path):
         except FileNotFoundError:
             pass
         f.close()
+    else:
+        raise CheckpointError(f"{lock} keeps being replaced by other runs: try again.")
     f.seek(0)
     f.truncate()
     started = datetime.datetime.now().isoformat(timespec="seconds")

@@ -246,7 +246,7 @@ def _train(args, device, name, out):
         check_compatible,
         load_checkpoint,
     )
-    from helpers.course.trainer import TrainingDiverged, precision, preset, train_gpt
+    from helpers.course.trainer import TrainingDiverged, preset, train_gpt
 
     resume = None
     try:  # checkpoint problems first: they should not wait for the corpus to load
@@ -276,7 +276,6 @@ def _train(args, device, name, out):
         train_config = dataclasses.replace(
             train_config, **{k: v for k, v in given.items() if k in TRAIN_OPTIONS}
         )
-        precision(train_config.dtype, device)  # a dtype this device cannot use: said now
         if resume is not None:
             check_compatible(resume, model_config, tokenizer.chars)
             print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
@@ -307,10 +306,7 @@ def _train(args, device, name, out):
             resume=resume,
             title=name,
         )
-    except TrainingDiverged as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    except CheckpointError as e:  # e.g. a full disk while saving
+    except (TrainingDiverged, CheckpointError) as e:  # a diverged run; a full disk while saving
         print(f"error: {e}", file=sys.stderr)
         return 1
     if history["stopped"].startswith("interrupted"):

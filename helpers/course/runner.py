@@ -40,7 +40,7 @@ def predict_run_times():
     if not TIMES_FILE.exists():
         print(f"No reference timings yet ({TIMES_FILE.name} is missing); skipping the estimate.")
         return {}
-    reference = json.loads(TIMES_FILE.read_text(encoding="utf-8"))
+    reference = _reference()
     here, fastest, slowest = speed_probe()
     ratio = here / reference["probe_seconds"]
     speed = f"{1 / ratio:.1f}x as fast as" if ratio <= 1 else f"{ratio:.1f}x slower than"

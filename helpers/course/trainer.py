@@ -381,36 +381,33 @@ def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrit
             return "patience"
         return None
 
-    class Stepper:
-        """Wraps the forward pass to count steps, keep each step's loss and lr, and log."""
-
-        def __call__(self, x, y):
-            logits, loss = forward(x, y)
-            run["losses"].append(loss.detach())
-            history["step_lr"].append(optimizer.param_groups[0]["lr"])
-            run["step"] += 1
-            if bar is not None:
-                bar.update()
-            if run["step"] % cfg.log_interval == 0:
-                synchronize(device)
-                checked = len(history["step_loss"])
-                record_steps()
-                for i, value in enumerate(history["step_loss"][checked:], start=checked):
-                    if not math.isfinite(value):
-                        raise diverged("training loss", value, i + 1)
-                shown = f"{history['step_loss'][-1]:.3f}"
-                if bar is None:
-                    ms = (run["seconds"] - run["logged"]) / cfg.log_interval * 1000
-                    print(
-                        f"{title}: step {run['step']}/{cfg.max_iters} | loss {shown} | "
-                        f"lr {history['step_lr'][-1]:.2e} | {ms:.0f} ms/step | "
-                        f"{run['seconds']:.0f} s",
-                        flush=True,
-                    )
-                else:
-                    bar.set_postfix(loss=shown, val=f"{history['val'][-1]:.3f}")
-                run["logged"] = run["seconds"]
-            return logits, loss
+    def counted_forward(x, y):  # the forward pass, counting steps, keeping each loss and lr
+        logits, loss = forward(x, y)
+        run["losses"].append(loss.detach())
+        history["step_lr"].append(optimizer.param_groups[0]["lr"])
+        run["step"] += 1
+        if bar is not None:
+            bar.update()
+        if run["step"] % cfg.log_interval == 0:
+            synchronize(device)
+            checked = len(history["step_loss"])
+            record_steps()
+            for i, value in enumerate(history["step_loss"][checked:], start=checked):
+                if not math.isfinite(value):
+                    raise diverged("training loss", value, i + 1)
+            shown = f"{history['step_loss'][-1]:.3f}"
+            if bar is None:
+                ms = (run["seconds"] - run["logged"]) / cfg.log_interval * 1000
+                print(
+                    f"{title}: step {run['step']}/{cfg.max_iters} | loss {shown} | "
+                    f"lr {history['step_lr'][-1]:.2e} | {ms:.0f} ms/step | "
+                    f"{run['seconds']:.0f} s",
+                    flush=True,
+                )
+            else:
+                bar.set_postfix(loss=shown, val=f"{history['val'][-1]:.3f}")
+            run["logged"] = run["seconds"]
+        return logits, loss
 
     try:
         with tf32(device):
@@ -423,7 +420,7 @@ def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrit
                 device=device,
                 step=step,
                 best_val=best_val,
-                forward=Stepper(),
+                forward=counted_forward,
                 amp=amp,
                 scaler=scaler,
                 next_batch=next_batch,
