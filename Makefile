@@ -14,9 +14,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip
 	$(if $(TORCH_SPEC)$(TORCH_INDEX),$(PY) -m pip install "$(or $(TORCH_SPEC),torch>=2.11)" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)))
-	$(PY) -m pip install -e ".[test]"
+	$(PY) -m pip install -e .
 
-setup: $(PY)  ## create .venv and install the course and its test tools
+# The test tools (pytest, nbval, ruff, playwright) only for those who run the tests.
+TEST_TOOLS := $(VENV)/.test-tools
+$(TEST_TOOLS): $(PY) pyproject.toml
+	$(PY) -m pip install -e ".[test]"
+	touch $@
+
+setup: $(PY)  ## create .venv and install the course (what a learner needs, no test tools)
 
 lab: $(PY)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
@@ -29,10 +35,10 @@ course: $(PY)  ## run every notebook headless (copies in build/course/) and prin
 doctor:  ## is this machine ready? OK or FAIL per requirement, with the fix
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) helpers/course/doctor.py
 
-test: $(PY)  ## unit tests, notebook<->helpers sync test, nbval over every notebook (smoke mode)
+test: $(TEST_TOOLS)  ## unit tests, notebook<->helpers sync test, nbval over every notebook (smoke mode)
 	$(PY) -m pytest
 
-lint: $(PY)
+lint: $(TEST_TOOLS)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 

@@ -1,7 +1,8 @@
 """nbval settings for the course notebooks.
 
-- Notebooks run in smoke mode under pytest (COURSE_SMOKE=1: fewer training iterations) unless
-  you set COURSE_SMOKE=0 yourself. The kernel inherits this environment.
+- Notebooks run in smoke mode under pytest (COURSE_SMOKE=1) unless you set COURSE_SMOKE=0
+  yourself: each code cell is shortened before it runs (fewer training steps, expectations a short
+  run can meet; see helpers/course/testmode.py). The notebooks themselves show plain numbers.
 - The models the notebooks save (08) and load (09) go to a temporary folder, removed when the
   test session ends: tests never touch checkpoints/ and leave no files behind.
 - stderr (warnings, text progress bars) is never compared with the stored output.
@@ -17,6 +18,18 @@ if "COURSE_CHECKPOINT_DIR" not in os.environ:
     _checkpoints = tempfile.mkdtemp(prefix="course-test-checkpoints-")
     os.environ["COURSE_CHECKPOINT_DIR"] = _checkpoints
     atexit.register(shutil.rmtree, _checkpoints, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items):
+    from helpers.course.settings import smoke
+    from helpers.course.testmode import shorten
+
+    if not smoke():
+        return
+    for item in items:
+        cell = getattr(item, "cell", None)  # an nbval cell
+        if cell is not None and cell.cell_type == "code":
+            cell.source = shorten(item.path.stem, cell.source)
 
 
 def pytest_collectstart(collector):

@@ -3,16 +3,16 @@
 import nbformat
 import pytest
 
-from helpers.course.runner import format_table, run_notebook
+from helpers.course.runner import FIGURES, format_table, run_notebook
 
 
-def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path):
+def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path, monkeypatch):
+    from helpers.course import runner
+
+    monkeypatch.delenv("COURSE_SMOKE", raising=False)
+    monkeypatch.setitem(runner.FIGURES, "99_tiny", "val_loss=loss, vocab_size=65")
     nb = nbformat.v4.new_notebook(
-        cells=[
-            nbformat.v4.new_code_cell(
-                "from helpers.course import record\nrecord(val_loss=1.25, vocab_size=65)"
-            )
-        ]
+        cells=[nbformat.v4.new_code_cell("max_iters = 5000\nloss = 1.25\nprint(max_iters)")]
     )
     nb.metadata["kernelspec"] = {
         "name": "python3",
@@ -26,7 +26,8 @@ def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path):
     assert figures == {"val_loss": 1.25, "vocab_size": 65}
     assert seconds > 0
     executed = nbformat.read(out, as_version=4)
-    assert "measured: val_loss = 1.2500" in executed.cells[0].outputs[0]["text"]
+    assert len(executed.cells) == 1, "the cell that reads the figures is not stored"
+    assert executed.cells[0].outputs[0]["text"] == "5000\n"
     assert nbformat.read(source, as_version=4).cells[0].outputs == [], (
         "the source notebook is not overwritten"
     )
@@ -90,3 +91,52 @@ def test_predictions_scale_each_time_by_its_own_probe_and_give_a_range(
     out = capsys.readouterr().out
     assert "2.0x slower than the reference (ref)" in out
     assert "32-48 s" in out and "196-204 s" in out  # the spread of this machine's probes
+
+
+def test_a_short_run_shortens_the_notebook_it_executes(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("max_iters = 5000\nmax_iters")])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    source = tmp_path / "98_short.ipynb"
+    nbformat.write(nb, source)
+    run_notebook(source, tmp_path / "out.ipynb")
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert executed.cells[0].outputs[0]["data"]["text/plain"] == "30"
+
+
+@pytest.mark.parametrize("stem", sorted(FIGURES))
+def test_every_figure_the_runner_reads_is_a_variable_of_its_notebook(stem):
+    import ast
+
+    from helpers.course.runner import NOTEBOOKS
+
+    nb = nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
+    assigned = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            tree = ast.parse(
+                "\n".join(x for x in cell.source.splitlines() if not x.startswith(("%", "!")))
+            )
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    assigned.add(node.id)
+    call = ast.parse(f"record({FIGURES[stem]})", mode="eval").body
+    read = {n.id for kw in call.keywords for n in ast.walk(kw.value) if isinstance(n, ast.Name)}
+    read -= {"len", "str", "sum", "round", "p"}  # built-ins and the generator's own name
+    missing = read - assigned
+    assert not missing, (
+        f"runner.FIGURES[{stem!r}] reads {sorted(missing)}, not assigned in the notebook"
+    )
+
+
+def test_every_notebook_has_its_figures_and_no_bookkeeping_cell():
+    from helpers.course.runner import course_notebooks
+
+    assert {p.stem for p in course_notebooks()} == set(FIGURES)
+    for path in course_notebooks():
+        text = path.read_text(encoding="utf-8")
+        assert "record(" not in text, f"{path.name} still has a record(...) cell"

@@ -47,14 +47,3 @@ def test_a_bad_value_names_the_variable_and_what_it_may_hold(
     with pytest.raises(SettingError, match=message) as info:
         read()
     assert f"{name}={value!r}" in str(info.value)
-
-
-def test_smoke_is_read_when_a_notebook_imports_it(monkeypatch):
-    monkeypatch.setenv("COURSE_SMOKE", "1")
-    from helpers.course import SMOKE
-
-    assert SMOKE is True
-    monkeypatch.setenv("COURSE_SMOKE", "0")
-    from helpers.course import SMOKE
-
-    assert SMOKE is False

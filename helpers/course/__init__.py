@@ -10,12 +10,13 @@
     checks      feedback on the exercises
     doctor      is this machine ready? (`make doctor`)
     runner      runs the notebooks headless (`python -m helpers course`)
+    testmode    the short runs of the course's own tests (COURSE_SMOKE=1)
     cli         the command line, `python -m helpers <command>`
     lecture     the video's chapters: each notebook's banner and the README's map
     files       writing a file so that it is complete or not there
 
 The everyday tools a notebook needs can be imported from here directly, e.g.
-`from helpers.course import load_corpus, pick_device, record`. Each is loaded on first use, so
+`from helpers.course import load_corpus, pick_device`. Each is loaded on first use, so
 importing one does not pull in the rest (the trainer needs torch, the settings do not).
 """
 
@@ -25,7 +26,7 @@ _TOOLS = {
     "settings": ["SettingError", "checkpoint_dir"],
     "corpus": ["Corpus", "CorpusUnavailable", "fetch_corpus", "load_corpus"],
     "device": ["choose_threads", "pick_device"],
-    "plotting": ["LiveLossPlot", "plot_losses"],
+    "plotting": ["LiveLossPlot", "no_live_plots", "plot_losses"],
     "trainer": ["TrainConfig", "TrainingDiverged", "preset", "synchronize", "train_gpt"],
     "checkpoint": [
         "CheckpointError",
@@ -34,17 +35,13 @@ _TOOLS = {
         "load_checkpoint",
         "model_from_checkpoint",
     ],
-    "runner": ["predict_run_times", "record"],
+    "runner": ["predict_run_times"],
 }
 _HOME = {name: module for module, names in _TOOLS.items() for name in names}
-__all__ = ["SMOKE", *_HOME]
+__all__ = list(_HOME)
 
 
 def __getattr__(name):
-    if name == "SMOKE":  # read from COURSE_SMOKE at the moment a notebook imports it
-        from helpers.course.settings import smoke
-
-        return smoke()
     if name in _HOME:
         return getattr(importlib.import_module(f"helpers.course.{_HOME[name]}"), name)
     raise AttributeError(f"module 'helpers.course' has no attribute {name!r}")

@@ -1,5 +1,6 @@
 """Loss curves: a live view while training, and a comparison plot afterwards."""
 
+import contextlib
 import io
 
 import matplotlib.pyplot as plt
@@ -22,6 +23,20 @@ def _draw_history(ax, history, label=""):
     ax.plot(history["step"], history["val"], label=f"{prefix}val", linestyle="--")
 
 
+_live = [True]  # switched off by no_live_plots()
+
+
+@contextlib.contextmanager
+def no_live_plots():
+    """Inside this block LiveLossPlot draws nothing: for a cell that trains several models and
+    plots them all together at the end. Progress bars still show each run."""
+    _live.append(False)
+    try:
+        yield
+    finally:
+        _live.pop()
+
+
 class LiveLossPlot:
     """A train/val loss plot that redraws in place during training.
 
@@ -36,6 +51,8 @@ class LiveLossPlot:
 
     def update(self, history):
         step, train, val = history["step"][-1], history["train"][-1], history["val"][-1]
+        if not _live[-1]:
+            return
         if not self.notebook:
             print(
                 f"{self.title}: step {step}: train loss {train:.4f}, val loss {val:.4f}", flush=True

@@ -1,10 +1,13 @@
 """Run the whole course headless and print what each notebook measured: `python -m helpers course`.
 
 Each notebook runs on a fresh kernel, top to bottom. By default the executed copies are written
-to build/course/, so the notebooks you may have edited are never overwritten. Notebooks report
-their key figures with `record(...)`; the table at the end lists them with the run time. A
-normal-length `--inplace` run also keeps its times in notebooks/course_times.json, from which the
-README's course map, WORKSHOP.md's timings and notebook 00's estimate are drawn.
+to build/course/, so the notebooks you may have edited are never overwritten. After a notebook's
+last cell the runner reads its key figures (FIGURES: one extra cell, run in the same kernel and
+left out of the stored copy, so the notebooks carry no bookkeeping cell); the table at the end
+lists them with the run time. A normal-length `--inplace` run also keeps its times in
+notebooks/course_times.json, from which the README's course map, WORKSHOP.md's timings and
+notebook 00's estimate are drawn. With COURSE_SMOKE=1 every notebook runs shortened (see
+helpers/course/testmode.py).
 """
 
 import json
@@ -21,16 +24,41 @@ from helpers.course.settings import BUILD_DIR, NOTEBOOKS, ROOT
 TIMES_FILE = NOTEBOOKS / "course_times.json"  # written by a normal-length `--inplace` run
 RECORD_FILE_VARIABLE = "COURSE_RECORD_FILE"  # set for the kernels the runner starts
 
+# Each notebook's key figures, as keyword arguments of `record`, read from the notebook's own
+# variables after its last cell (tests/test_course_runner.py checks that each name it reads is
+# assigned in its notebook). README's course map, the recaps and notebook 00 quote these.
+FIGURES = {
+    "00_setup": "device=str(device), threads=threads, checks_ok=all_ok",
+    "01_data_and_tokenizer": "vocab_size=vocab_size, characters=len(text)",
+    "02_batching": "train_tokens=len(train_data), val_tokens=len(val_data)",
+    "03_bigram": "bigram_val_loss=val_loss, count_bigram_val_loss=count_val_loss",
+    "04_attention_trick": "three_versions_agree=agree",
+    "05_one_head": "one_head_val_loss=val_loss",
+    "06_many_heads": "multi_head_val_loss=val_loss, one_head_same_budget_val_loss=val_loss_one_head",
+    "07_blocks": (
+        "blocks_val_loss=val_loss, "
+        'ablation_both=final["residual + LayerNorm"], '
+        'ablation_no_layernorm=final["residual, no LayerNorm"], '
+        'ablation_no_residual=final["LayerNorm, no residual"], '
+        'ablation_neither=final["neither"]'
+    ),
+    "08_transformer": (
+        'val_loss=history["best_val"], preset=preset_name, steps=history["step"][-1], '
+        'train_seconds=round(history["train_seconds"], 1), stopped=history["stopped"], '
+        "kv_speedup_cpu_preset=round(kv_speedup_cpu_preset, 2), "
+        "kv_speedup_gpu_shape=round(kv_speedup_gpu_shape, 2)"
+    ),
+    "09_playground": (
+        "parameters=sum(p.numel() for p in model.parameters()), "
+        'model=checkpoint_path.name if checkpoint_path else "trained here"'
+    ),
+}
+
 
 def record(**figures):
-    """Print a notebook's key figures and, under the course runner, hand them to its table."""
-    for key, value in figures.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else value
-        print(f"measured: {key} = {shown}")
-    target = settings.record_file()
-    if target:
-        with open(target, "a", encoding="utf-8") as f:
-            f.write(json.dumps(figures) + "\n")
+    """Hand a notebook's key figures to the runner's table (run in the notebook's kernel)."""
+    with open(settings.record_file(), "a", encoding="utf-8") as f:
+        f.write(json.dumps(figures) + "\n")
 
 
 def predict_run_times():
@@ -78,6 +106,14 @@ def run_notebook(path, out_path, timeout=3600):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
+    if settings.smoke():
+        from helpers.course.testmode import shorten_notebook
+
+        shorten_notebook(nb, path.stem)
+    n_cells = len(nb.cells)
+    if path.stem in FIGURES:
+        reading = f"from helpers.course.runner import record\nrecord({FIGURES[path.stem]})"
+        nb.cells.append(nbformat.v4.new_code_cell(reading))
     fd, record_file = tempfile.mkstemp(suffix=".jsonl")
     os.close(fd)
     os.environ[RECORD_FILE_VARIABLE] = record_file  # the kernel inherits it
@@ -93,6 +129,7 @@ def run_notebook(path, out_path, timeout=3600):
         start = time.perf_counter()
         client.execute()
         seconds = time.perf_counter() - start
+        del nb.cells[n_cells:]  # the figures' cell is the runner's, not the notebook's
         out_path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(out_path, "w") as f:
             nbformat.write(nb, f)
