@@ -3,6 +3,8 @@
 - Notebooks run in smoke mode under pytest (COURSE_SMOKE=1) unless you set COURSE_SMOKE=0
   yourself: each code cell is shortened before it runs (fewer training steps, expectations a short
   run can meet; see helpers/course/testmode.py). The notebooks themselves show plain numbers.
+- The notebooks run on tinyshakespeare (COURSE_TEXT), even where another text was chosen: their
+  stored outputs are tinyshakespeare's. tests/test_course_own_text.py runs them on another text.
 - The models the notebooks save (08) and load (09) go to a temporary folder, removed when the
   test session ends: tests never touch checkpoints/ and leave no files behind.
 - stderr (warnings, text progress bars) is never compared with the stored output.
@@ -14,6 +16,8 @@ import shutil
 import tempfile
 
 os.environ.setdefault("COURSE_SMOKE", "1")
+# the stored outputs are tinyshakespeare's, whatever text this machine chose for the course
+os.environ["COURSE_TEXT"] = "tinyshakespeare"
 if "COURSE_CHECKPOINT_DIR" not in os.environ:
     _checkpoints = tempfile.mkdtemp(prefix="course-test-checkpoints-")
     os.environ["COURSE_CHECKPOINT_DIR"] = _checkpoints

@@ -1,11 +1,16 @@
 """Fixtures shared by the tests: one thread for tiny models, and one tiny GPT to build on."""
 
 import dataclasses
+import os
 
 import pytest
 import torch
 
 from helpers import GPT, GPTConfig
+
+# The tests use tinyshakespeare even when this machine chose another text for the course
+# (COURSE_TEXT, or use_text() in notebook 00); tests that need another text set it themselves.
+os.environ["COURSE_TEXT"] = "tinyshakespeare"
 
 # The smallest GPT that still has everything: two layers of two heads, a context of 8.
 TINY = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=2, dropout=0.0)

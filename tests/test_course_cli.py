@@ -20,7 +20,7 @@ LINES = [
     "All:\nSpeak, speak.\n\n",
     "First Citizen:\nYou are all resolved rather to die than to famish?\n\n",
 ]
-TEXT = "".join(LINES[i % 3] for i in range(60))
+TEXT = "".join(LINES[i % 3] for i in range(240))  # 12,000 characters: above the minimum
 TINY = [
     "--n-layer",
     "1",
@@ -325,10 +325,12 @@ def test_a_diverging_run_fails_loudly_and_keeps_the_last_good_checkpoint(tmp_pat
     [
         (["--device", "cuda"], {}, "PyTorch sees no CUDA GPU here"),
         (["--device", "bogus"], {}, "--device bogus: use cuda, cuda:N, mps or cpu"),
-        (["--text", "missing.txt"], {}, "cannot read --text missing.txt"),
-        (["--text", "empty.txt"], {}, "--text empty.txt is empty"),
-        (["--text", "latin1.txt"], {}, "is not UTF-8 text (byte 3)"),
-        (["--text", "."], {}, "cannot read --text ."),
+        (["--text", "missing.txt"], {}, "missing.txt does not exist"),
+        (["--text", "empty.txt"], {}, "empty.txt is empty"),
+        (["--text", "latin1.txt"], {}, "is not UTF-8 text: byte 3 (0xe9)"),
+        (["--text", "short.txt"], {}, "holds 1,000 characters; the course needs at least 10,000"),
+        (["--text", "binary.bin"], {}, "looks like a binary file"),
+        (["--text", "nothing"], {}, "holds no .txt file"),
         (["--seed", str(2**64)], {}, "seed must lie in 0 .. 2**63 - 1"),
         (["--time-budget", "-1"], {}, "time_budget is a number of seconds above 0"),
         (["--time-budget", "nan"], {}, "time_budget is a number of seconds above 0"),
@@ -341,6 +343,9 @@ def test_a_diverging_run_fails_loudly_and_keeps_the_last_good_checkpoint(tmp_pat
 def test_bad_training_values_get_an_error_line_not_a_traceback(tmp_path, args, env, message):
     (tmp_path / "empty.txt").write_text("")
     (tmp_path / "latin1.txt").write_bytes("abc\xe9t\xe9".encode("latin-1"))
+    (tmp_path / "short.txt").write_text("x" * 1000)
+    (tmp_path / "binary.bin").write_bytes(b"PK\x03\x04\x00\x00" * 3000)
+    (tmp_path / "nothing").mkdir()
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT, encoding="utf-8", newline="")
     base = ["--preset", "cpu", "--text", str(corpus), "--out", str(tmp_path / "x.pt"), *TINY]
@@ -364,3 +369,47 @@ def test_bad_sampling_values_get_an_error_line_not_a_traceback(tmp_path, args, m
     result = run("sample", "--checkpoint", tmp_path / "ck.pt", *args, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_checkpoint_remembers_its_text_and_sample_says_which(tmp_path):
+    assert train(tmp_path, "--max-iters", "2").returncode == 0
+    ckpt = load_checkpoint(tmp_path / "ck.pt")
+    assert ckpt["text"] == {
+        "name": "text.txt",
+        "characters": len(TEXT),
+        "fingerprint": __import__("hashlib").sha256(TEXT.encode()).hexdigest()[:16],
+    }
+    result = run(
+        "sample", "--checkpoint", tmp_path / "ck.pt", "--max-new-tokens", "5", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"trained on: text.txt, {len(TEXT):,} characters (fingerprint" in result.stderr
+
+
+def test_a_prompt_with_unseen_characters_says_which_and_can_drop_them(tmp_path):
+    assert train(tmp_path, "--max-iters", "2").returncode == 0
+    ck = tmp_path / "ck.pt"
+    refused = run("sample", "--checkpoint", ck, "--prompt", "Speak, Zoë!", cwd=tmp_path)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "never seen: '!', 'Z', 'ë'" in refused.stderr and "--drop-unknown" in refused.stderr
+    dropped = run(
+        "sample", "--checkpoint", ck, "--prompt", "Speak, Zoë!", "--drop-unknown",
+        "--max-new-tokens", "5", cwd=tmp_path,
+    )  # fmt: skip
+    assert dropped.returncode == 0, dropped.stderr
+    assert "left out of the prompt, never seen by the model: '!', 'Z', 'ë'" in dropped.stderr
+    assert dropped.stdout.startswith("Speak, o")
+
+
+def test_the_training_command_reads_a_folder_of_texts(tmp_path):
+    folder = tmp_path / "notes"
+    (folder / "b").mkdir(parents=True)
+    (folder / "a.txt").write_text(TEXT[:6000], encoding="utf-8")
+    (folder / "b" / "c.txt").write_text(TEXT[6000:], encoding="utf-8")
+    result = run(
+        "train", "--preset", "cpu", "--text", folder, "--out", tmp_path / "ck.pt", *TINY, *QUICK,
+        "--max-iters", "2", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert f"text: notes/ (2 files), {len(TEXT) + 2:,} characters" in result.stdout
+    assert load_checkpoint(tmp_path / "ck.pt")["text"]["name"] == "notes/ (2 files)"

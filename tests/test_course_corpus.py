@@ -239,3 +239,115 @@ def test_the_cached_corpus_is_readable_by_others(tmp_path, real_corpus):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+# --- your own text -------------------------------------------------------------------------------
+
+WORDS = "Ein Haus am See, ein Boot im Schilf. Über Nacht fällt Schnee.\n"  # 62 characters
+ENOUGH = WORDS * 170  # 10,540 characters: above D.MIN_CHARACTERS
+
+
+@pytest.fixture
+def own(tmp_path, monkeypatch):
+    """An empty data folder (where use_text keeps its choice) and no COURSE_TEXT."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("COURSE_TEXT", raising=False)
+    return tmp_path
+
+
+def test_a_text_file_becomes_the_course_text_with_unix_line_endings(own, monkeypatch, capsys):
+    path = own / "notes.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + ENOUGH.replace("\n", "\r\n").encode("utf-8"))
+    monkeypatch.setenv("COURSE_TEXT", str(path))
+    corpus = D.load_corpus()
+    assert corpus.text == ENOUGH, "a byte-order mark is dropped and \\r\\n becomes \\n"
+    assert corpus.name == "notes.txt" and not corpus.is_tinyshakespeare
+    distinct = len(set(ENOUGH))
+    assert (
+        f"text: notes.txt, {len(ENOUGH):,} characters, {distinct} distinct"
+        in capsys.readouterr().out
+    )
+    assert corpus.about() == {
+        "name": "notes.txt",
+        "characters": len(ENOUGH),
+        "fingerprint": __import__("hashlib").sha256(ENOUGH.encode()).hexdigest()[:16],
+    }
+    # an old Mac file (\r alone) gives the same text, and so the same fingerprint
+    path.write_bytes(ENOUGH.replace("\n", "\r").encode("utf-8"))
+    assert D.load_corpus(verbose=False).fingerprint == corpus.fingerprint
+
+
+def test_a_folder_joins_its_txt_files_sorted_by_path(own):
+    folder = own / "notes"
+    (folder / "b").mkdir(parents=True)
+    (folder / ".hidden").mkdir()
+    (folder / "b" / "2.txt").write_text("second " * 800, encoding="utf-8")
+    (folder / "a.txt").write_text("first " * 800, encoding="utf-8")
+    (folder / "c.md").write_text("not a .txt file", encoding="utf-8")
+    (folder / ".hidden" / "x.txt").write_text("hidden", encoding="utf-8")
+    corpus = D.read_text(folder)
+    assert corpus.text == "first " * 800 + D.SEPARATOR + "second " * 800
+    assert corpus.name == "notes/ (2 files)"
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p.write_text(""), "is empty"),
+        (lambda p: p.write_text(" \n\n "), "is empty"),
+        (lambda p: p.write_bytes(ENOUGH.encode("latin-1")), r"byte 37 \(0xdc\) is not valid UTF-8"),
+        (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 2000), "binary file"),
+        (
+            lambda p: p.write_text(WORDS * 10),
+            "holds 620 characters; the course needs at least 10,000",
+        ),
+        (lambda p: p.mkdir(), "holds no .txt file"),
+        (lambda p: None, "does not exist"),
+    ],
+)
+def test_a_text_that_cannot_be_used_is_refused_with_what_to_do(own, make, message):
+    path = own / "mine.txt"
+    make(path)
+    with pytest.raises(D.TextUnusable, match=message):
+        D.read_text(path)
+
+
+def test_the_non_utf8_message_says_how_to_convert(own):
+    path = own / "old.txt"
+    path.write_bytes(ENOUGH.encode("cp1252"))
+    with pytest.raises(D.TextUnusable) as info:
+        D.read_text(path)
+    assert "Save it as UTF-8" in str(info.value) and "iconv -f latin1 -t utf-8" in str(info.value)
+
+
+def test_use_text_keeps_the_choice_and_refuses_a_bad_file(own, monkeypatch, capsys):
+    good = own / "good.txt"
+    good.write_text(ENOUGH, encoding="utf-8")
+    assert D.chosen_text() is None
+    D.use_text(good)
+    assert D.chosen_text() == good.resolve()
+    assert D.load_corpus(verbose=False).name == "good.txt"
+    bad = own / "bad.txt"
+    bad.write_text("too short")
+    with pytest.raises(D.TextUnusable, match="too short|holds 9 characters"):
+        D.use_text(bad)
+    assert D.chosen_text() == good.resolve(), "a refused file leaves the previous choice"
+    monkeypatch.setenv("COURSE_TEXT", "tinyshakespeare")
+    assert D.chosen_text() is None, "COURSE_TEXT wins over the saved choice"
+    D.use_text(None)
+    assert "wins over this choice" in capsys.readouterr().out
+    monkeypatch.delenv("COURSE_TEXT")
+    assert D.chosen_text() is None and not (own / "data" / D.CHOICE_FILE).exists()
+
+
+def test_a_large_vocabulary_is_reported_with_its_cost_and_still_loads(own, monkeypatch, capsys):
+    many = "".join(chr(0x4E00 + i) for i in range(600))  # 600 CJK characters
+    path = own / "zh.txt"
+    path.write_text((many + "\n") * 20, encoding="utf-8")
+    monkeypatch.setenv("COURSE_TEXT", str(path))
+    corpus = D.load_corpus()
+    out = capsys.readouterr().out
+    assert len(set(corpus.text)) == 601
+    assert "A large vocabulary: 601 distinct characters" in out
+    assert f"{2 * 601 * 384:,} with the gpu preset" in out
+    assert D.vocabulary_notice(65) == ""

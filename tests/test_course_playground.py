@@ -115,3 +115,33 @@ def test_newest_checkpoint_skips_a_damaged_file_and_loads_an_older_good_one(tmp_
     assert path == good and ckpt["step"] == 1
     assert "skipped newer-but-broken.pt: " in capsys.readouterr().out
     assert newest_checkpoint(tmp_path / "missing") == (None, None)
+
+
+def test_the_checkpoint_list_shows_the_text_each_model_learned(tmp_path, tiny, capsys):
+    import os
+
+    from helpers.course.checkpoint import CheckpointError, save_checkpoint
+    from helpers.course.playground import open_checkpoint, show_checkpoints
+
+    model, tokenizer = tiny
+    common = dict(model=model, config=model.config, vocab=tokenizer.chars, run_id="r")
+    text = {"name": "notes.txt", "characters": 12_345, "fingerprint": "0123456789abcdef"}
+    older = save_checkpoint(tmp_path / "older.pt", step=1, best_val=2.5, **common)
+    os.utime(older, (1, 1))
+    save_checkpoint(tmp_path / "mine.pt", step=7, best_val=2.0, text=text, **common)
+    (tmp_path / "broken.pt").write_bytes(b"not a checkpoint")
+    os.utime(tmp_path / "broken.pt", (0, 0))
+    assert show_checkpoints(tmp_path) == ["mine.pt", "older.pt"]
+    out = capsys.readouterr().out.splitlines()
+    assert (
+        out[0] == "  mine.pt: step 7, best val loss 2.000, trained on notes.txt (12,345 characters)"
+    )
+    assert out[1] == "  older.pt: step 1, best val loss 2.500, trained on text not recorded"
+    assert out[2].startswith("  broken.pt: does not load (")
+    path, ckpt = open_checkpoint("older.pt", tmp_path)
+    assert path == older and ckpt["step"] == 1
+    assert open_checkpoint(None, tmp_path)[0].name == "mine.pt"
+    with pytest.raises(CheckpointError, match="no checkpoint 'typo.pt'.*there: broken.pt, mine.pt"):
+        open_checkpoint("typo.pt", tmp_path)
+    assert show_checkpoints(tmp_path / "none") == []
+    assert "No checkpoint in" in capsys.readouterr().out

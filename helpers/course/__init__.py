@@ -4,6 +4,7 @@
     corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
     device      cuda / mps / cpu, and CPU threads
     plotting    live and finished loss curves
+    diagrams    the pictures of notebooks 05-08 (a head, many heads, a block, the GPT)
     trainer     the long-run trainer of notebook 08 and the training command (presets, train_gpt)
     checkpoint  safe saving and loading of trained models
     playground  the widgets of notebook 09

@@ -97,7 +97,12 @@ def build_parser():
     train.add_argument(
         "--overwrite", action="store_true", help="replace a checkpoint from another run"
     )
-    train.add_argument("--text", type=Path, help="a UTF-8 text file instead of tinyshakespeare")
+    train.add_argument(
+        "--text",
+        type=Path,
+        help="a UTF-8 text file or a folder of .txt files (default: COURSE_TEXT, the choice made "
+        "in notebook 00, or tinyshakespeare)",
+    )
     _device_options(train)
     for name, options in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items():
         train.add_argument(_flag(name), **options)
@@ -110,6 +115,11 @@ def build_parser():
         "--checkpoint", type=Path, required=True, help="a file written by train or notebook 08"
     )
     sample.add_argument("--prompt", default="", help="text to continue (default: a newline)")
+    sample.add_argument(
+        "--drop-unknown",
+        action="store_true",
+        help="leave out the prompt's characters the model has never seen (default: refuse)",
+    )
     sample.add_argument("--max-new-tokens", type=int, default=500)
     sample.add_argument("--temperature", type=float, default=1.0, help="0 greedy; <1 safer")
     sample.add_argument("--top-k", type=int, help="sample only among the k likeliest characters")
@@ -204,20 +214,37 @@ def _pick_device(args):
 
 
 def _read_text(path):
-    from helpers.course.corpus import CorpusUnavailable, load_corpus
+    """The Corpus to train on: --text, else the course's text (see helpers/course/corpus.py)."""
+    from helpers.course.corpus import (
+        CorpusUnavailable,
+        TextUnusable,
+        load_corpus,
+        read_text,
+        vocabulary_notice,
+    )
 
-    if path is None:
-        try:
-            return load_corpus(allow_offline=False).text
-        except CorpusUnavailable as e:
-            fail(e)
     try:
-        with open(path, encoding="utf-8", newline="") as f:
-            return f.read()
-    except OSError as e:
-        fail(f"cannot read --text {path}: {e.strerror}.")
-    except UnicodeDecodeError as e:
-        fail(f"--text {path} is not UTF-8 text (byte {e.start}): save it as UTF-8 and try again.")
+        if path is None:
+            return load_corpus(allow_offline=False)
+        corpus = read_text(path)
+    except (CorpusUnavailable, TextUnusable) as e:
+        fail(e)
+    print(f"  {corpus.summary()}")
+    notice = vocabulary_notice(len(set(corpus.text)))
+    if notice:
+        print(f"  {notice}")
+    return corpus
+
+
+def _about(ckpt):
+    """One line on the text a checkpoint was trained on (older checkpoints did not record it)."""
+    text = ckpt.get("text")
+    if not text:
+        return "trained on: not recorded (a checkpoint from before texts were recorded)"
+    return (
+        f"trained on: {text['name']}, {text['characters']:,} characters "
+        f"(fingerprint {text['fingerprint']})"
+    )
 
 
 def train(args, device):
@@ -257,11 +284,16 @@ def _train(args, device, name, out):
     except CheckpointError as e:
         fail(e)
 
-    text = _read_text(args.text)
-    if not text:
-        fail(f"--text {args.text} is empty: give a file with some text in it.")
-    tokenizer = CharTokenizer.from_text(text)
-    data = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+    corpus = _read_text(args.text)
+    if resume is not None and resume.get("text", {}).get("fingerprint", corpus.fingerprint) != (
+        corpus.fingerprint
+    ):
+        print(
+            f"note: {out} was trained on another text ({_about(resume)[len('trained on: ') :]}); "
+            f"resuming on {corpus.name}."
+        )
+    tokenizer = CharTokenizer.from_text(corpus.text)
+    data = torch.tensor(tokenizer.encode(corpus.text), dtype=torch.long)
     train_data, val_data = train_val_split(data)
 
     model_config, train_config = preset(name, tokenizer.vocab_size)
@@ -282,7 +314,14 @@ def _train(args, device, name, out):
     except (ValueError, CheckpointError) as e:
         fail(e)
     if len(val_data) <= model_config.context_length:
-        fail(f"the validation split ({len(val_data)} tokens) is shorter than the context.")
+        fail(
+            f"the validation split ({len(val_data):,} characters, the last 10% of the text) is "
+            f"not longer than the context ({model_config.context_length}): give a text of at "
+            f"least {10 * (model_config.context_length + 1):,} characters, or a shorter "
+            "--context-length."
+        )
+    if n_chars_needed := _overfit_notice(len(train_data), name):
+        print(n_chars_needed)
 
     torch.manual_seed(train_config.seed)  # the same seed, the same initial weights
     model = GPT(model_config)
@@ -305,6 +344,7 @@ def _train(args, device, name, out):
             overwrite=args.overwrite,
             resume=resume,
             title=name,
+            text=corpus.about(),
         )
     except (TrainingDiverged, CheckpointError) as e:  # a diverged run; a full disk while saving
         print(f"error: {e}", file=sys.stderr)
@@ -322,6 +362,19 @@ def _train(args, device, name, out):
         ids = generate_with_cache(model, start, args.sample_chars)[0].tolist()
         print("-" * 40 + "\n" + tokenizer.decode(ids))
     return 0
+
+
+def _overfit_notice(train_chars, preset_name):
+    """A note when the text is small for the preset's model: it will overfit (the checkpoint keeps
+    the best validation loss, so nothing is lost)."""
+    if preset_name != "gpu" or train_chars >= 1_000_000:
+        return ""
+    return (
+        f"note: {train_chars:,} training characters is little for the gpu preset's 10.8M "
+        "parameters (tinyshakespeare has 1.0M, and the model overfits it after ~3,000 steps): "
+        "expect it to overfit early. The checkpoint keeps the best validation loss, and "
+        "patience stops the run; the cpu preset may do as well on a small text."
+    )
 
 
 def resume_command(out):
@@ -355,10 +408,17 @@ def sample(args, device):
         fail(e)
     model = model_from_checkpoint(ckpt, device)
     tokenizer = CharTokenizer(ckpt["vocab"])
-    try:
-        ids = tokenizer.encode(args.prompt)
-    except ValueError as e:
-        fail(e)
+    print(_about(ckpt), file=sys.stderr)
+    unknown = sorted({ch for ch in args.prompt if ch not in tokenizer.stoi})
+    if unknown:
+        shown = ", ".join(map(repr, unknown))
+        if not args.drop_unknown:
+            fail(
+                f"the prompt has characters this model has never seen: {shown}. Change the "
+                "prompt, or add --drop-unknown to leave them out."
+            )
+        print(f"(left out of the prompt, never seen by the model: {shown})", file=sys.stderr)
+    ids = tokenizer.encode("".join(ch for ch in args.prompt if ch in tokenizer.stoi))
     context_length = model.config.context_length
     if len(ids) > context_length:
         print(

@@ -1,6 +1,14 @@
-"""Getting the corpus: download once, verify, cache; a local mirror first; an offline fallback.
+"""Getting the text the course trains on: tinyshakespeare (the default), or your own.
 
-Where the text comes from:
+Your own text: set COURSE_TEXT to a UTF-8 text file, or to a folder (every `*.txt` file in it and
+its sub-folders, hidden ones excepted, sorted by their path, joined with a blank line between
+them), or call `use_text(path)` once (notebook 00 has the line): every notebook, the training
+command and the playground then use it. Its line endings are made `\n` on every platform (a
+file saved on Windows trains the same model as on Linux), a byte-order mark is dropped, and a
+file that is empty, binary, not UTF-8 or too short for a validation split stops with a message
+saying what to do. `COURSE_TEXT=tinyshakespeare` (or `use_text(None)`) goes back to the default.
+
+Where tinyshakespeare comes from:
 
 1. the cache, ``data/tinyshakespeare.txt`` (verified by sha256 every time it is read);
 2. a mirror directory named by ``COURSE_DATA_MIRROR`` (e.g. a USB stick in a workshop);
@@ -30,10 +38,20 @@ CORPUS_URL = (
 CORPUS_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 CORPUS_BYTES = 1_115_394
 OFFLINE_NAME = "pydoc_data (offline stand-in)"
+CHOICE_FILE = "course_text.txt"  # in the data folder: the text use_text() chose
+SEPARATOR = "\n\n"  # between the files of a folder
+# The last 10% of the text is the validation split: at least 1,000 characters of it (and more
+# than any context of the course, 256), so the validation loss means something.
+MIN_CHARACTERS = 10_000
+LARGE_VOCABULARY = 256
 
 
 class CorpusUnavailable(RuntimeError):
     """The corpus is neither cached, mirrored nor downloadable; the message says what to do."""
+
+
+class TextUnusable(ValueError):
+    """Your text cannot be trained on as it is; the message says why and what to do."""
 
 
 @dataclass
@@ -46,6 +64,21 @@ class Corpus:
     @property
     def is_tinyshakespeare(self):
         return self.name == CORPUS_NAME
+
+    @property
+    def fingerprint(self):
+        """The first 16 hex digits of the sha256 of the text: same text, same fingerprint."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:16]
+
+    def about(self):
+        """What a checkpoint remembers of its text: name, size and fingerprint (not the text)."""
+        return {"name": self.name, "characters": len(self.text), "fingerprint": self.fingerprint}
+
+    def summary(self):
+        return (
+            f"text: {self.name}, {len(self.text):,} characters, "
+            f"{len(set(self.text))} distinct characters"
+        )
 
 
 def sha256_of(path):
@@ -212,22 +245,153 @@ def offline_text():
     return "".join(topics[key] for key in sorted(topics))
 
 
-def load_corpus(allow_offline=True, **fetch_kwargs):
-    """Load tinyshakespeare (verified), or, offline, the labelled stand-in.
+def load_corpus(allow_offline=True, verbose=True, **fetch_kwargs):
+    """The text the course uses: yours if one is chosen (see chosen_text), else tinyshakespeare
+    (verified), or, offline, the labelled stand-in. Prints one line saying which text it is.
 
-    Text is read with ``encoding="utf-8", newline=""`` so Windows line endings are never
-    translated and every platform sees the same characters.
+    tinyshakespeare is read with ``encoding="utf-8", newline=""``: it has only `\n` line endings,
+    and no platform translates them.
     """
+    choice = chosen_text()
+    if choice is not None:
+        corpus = read_text(choice)
+    else:
+        try:
+            path = fetch_corpus(verbose=verbose, **fetch_kwargs)
+            with open(path, encoding="utf-8", newline="") as f:
+                corpus = Corpus(name=CORPUS_NAME, text=f.read())
+        except CorpusUnavailable as e:
+            if not allow_offline:
+                raise
+            print(f"{e}\n")
+            print("*" * 78)
+            print(f"* OFFLINE: training on {OFFLINE_NAME}, not Shakespeare.")
+            print("* Every figure stated in the notebooks (65 characters, the losses) will differ.")
+            print("*" * 78)
+            corpus = Corpus(name=OFFLINE_NAME, text=offline_text())
+    if verbose:
+        print(corpus.summary())
+        if not corpus.is_tinyshakespeare:
+            notice = vocabulary_notice(len(set(corpus.text)))
+            if notice:
+                print(notice)
+    return corpus
+
+
+# --- your own text ------------------------------------------------------------------------------
+
+
+def _choice_file():
+    return settings.data_dir() / CHOICE_FILE
+
+
+def chosen_text():
+    """The path of your text, or None for tinyshakespeare: COURSE_TEXT if it is set (the word
+    "tinyshakespeare" means the default), else what use_text() saved, else None."""
+    value = settings.text()
+    if value is None:
+        saved = _choice_file()
+        value = saved.read_text(encoding="utf-8").strip() if saved.is_file() else ""
+    if not value or value == CORPUS_NAME:
+        return None
+    return Path(value).expanduser()
+
+
+def use_text(path):
+    """Train the whole course on `path` (a UTF-8 file, or a folder of *.txt files) from now on;
+    `use_text(None)` goes back to tinyshakespeare. The text is read first, so a file that cannot
+    be used is refused now, with the reason; the choice is kept in the data folder."""
+    saved = _choice_file()
+    if path is None:
+        if saved.is_file():
+            saved.unlink()
+        print(f"The course now uses {CORPUS_NAME}.")
+    else:
+        path = Path(path).expanduser().resolve()
+        corpus = read_text(path)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(saved, "w") as f:
+            f.write(str(path) + "\n")
+        print(f"The course now uses your text. {corpus.summary()}.")
+    if settings.text() is not None:
+        print(
+            f"Note: COURSE_TEXT={settings.text()} is set, and it wins over this choice until "
+            "you unset it."
+        )
+
+
+def _decode(path):
+    """The text of one file, with `\n` line endings; TextUnusable if it is not UTF-8 text."""
     try:
-        path = fetch_corpus(**fetch_kwargs)
-    except CorpusUnavailable as e:
-        if not allow_offline:
-            raise
-        print(f"{e}\n")
-        print("*" * 78)
-        print(f"* OFFLINE: training on {OFFLINE_NAME}, not Shakespeare.")
-        print("* Every figure stated in the notebooks (65 characters, the losses) will differ.")
-        print("*" * 78)
-        return Corpus(name=OFFLINE_NAME, text=offline_text())
-    with open(path, encoding="utf-8", newline="") as f:
-        return Corpus(name=CORPUS_NAME, text=f.read())
+        raw = path.read_bytes()
+    except OSError as e:
+        raise TextUnusable(f"Cannot read {path}: {e.strerror or e}.") from None
+    zero = raw.find(b"\x00")
+    if zero >= 0:
+        raise TextUnusable(
+            f"{path} looks like a binary file, not text (it holds a zero byte at byte {zero:,}). "
+            "Give a plain-text file (.txt): export documents as text first."
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise TextUnusable(
+            f"{path} is not UTF-8 text: byte {e.start:,} (0x{raw[e.start]:02x}) is not valid "
+            'UTF-8. Save it as UTF-8 (most editors have "Save with encoding"), or convert it, '
+            f"e.g. from Latin-1: iconv -f latin1 -t utf-8 {path.name} > {path.stem}-utf8.txt"
+        ) from None
+    # Windows (\r\n) and old Mac (\r) line endings become \n; a byte-order mark is dropped
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path):
+    """Your text as a Corpus: a file, or a folder of *.txt files (see the module's docstring)."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        files = sorted(
+            (
+                p
+                for p in path.rglob("*.txt")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ),
+            key=lambda p: p.relative_to(path).as_posix(),
+        )
+        if not files:
+            raise TextUnusable(
+                f"The folder {path} holds no .txt file. Put your text in files ending in .txt "
+                "(sub-folders count), or point to one file."
+            )
+        text = SEPARATOR.join(_decode(f) for f in files)
+        name = f"{path.name}/ ({len(files)} file{'s' * (len(files) > 1)})"
+    elif path.is_file():
+        text, name = _decode(path), path.name
+    else:
+        raise TextUnusable(
+            f"{path} does not exist. Give the path of a UTF-8 text file or of a folder of .txt "
+            "files (COURSE_TEXT, or use_text() in notebook 00)."
+        )
+    if not text.strip():
+        raise TextUnusable(f"{path} is empty (or only blank): there is nothing to learn from.")
+    if len(text) < MIN_CHARACTERS:
+        raise TextUnusable(
+            f"{path} holds {len(text):,} characters; the course needs at least "
+            f"{MIN_CHARACTERS:,}, so that its last 10%, the validation split, holds 1,000 "
+            "characters and is longer than any context (256). Add more text (a folder of files "
+            "is joined into one)."
+        )
+    return Corpus(name=name, text=text)
+
+
+def vocabulary_notice(vocab_size):
+    """What a large vocabulary costs, or "" for a usual one."""
+    if vocab_size <= LARGE_VOCABULARY:
+        return ""
+    per = {width: 2 * vocab_size * width for width in (96, 384)}
+    return (
+        f"A large vocabulary: {vocab_size:,} distinct characters. The token embedding and the "
+        f"output layer each get one row per character: {per[96]:,} parameters for the two with "
+        f"the cpu preset (96 wide), {per[384]:,} with the gpu preset (384 wide), against "
+        f"{2 * 65 * 384:,} for Shakespeare's 65. It works; rare characters are seen too seldom to "
+        "be learned well, and the models are bigger."
+    )

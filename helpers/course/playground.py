@@ -283,3 +283,62 @@ def newest_checkpoint(directory=None):
         except CheckpointError as error:
             print(f"skipped {path.name}: {error}")
     return None, None
+
+
+def trained_on(ckpt):
+    """The text a checkpoint learned, in words ("not recorded" for older checkpoints)."""
+    text = ckpt.get("text")
+    if not text:
+        return "text not recorded"
+    return f"{text['name']} ({text['characters']:,} characters)"
+
+
+def show_checkpoints(directory=None):
+    """Print every checkpoint in `directory` (default: checkpoints/), newest first: step, best
+    validation loss and the text it was trained on; a file that does not load says why.
+    Returns the names of those that load."""
+    from helpers.course.checkpoint import CheckpointError, load_checkpoint
+    from helpers.course.settings import checkpoint_dir
+
+    directory = Path(directory) if directory is not None else checkpoint_dir()
+    found = sorted(
+        directory.glob("*.pt") if directory.is_dir() else [],
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    if not found:
+        print(
+            f"No checkpoint in {directory} yet: notebook 08 (or `python -m helpers train`) makes one."
+        )
+    usable = []
+    for path in found:
+        try:
+            ckpt = load_checkpoint(path)
+        except CheckpointError as error:
+            print(f"  {path.name}: does not load ({error})")
+            continue
+        usable.append(path.name)
+        print(
+            f"  {path.name}: step {ckpt['step']}, best val loss {ckpt['best_val']:.3f}, "
+            f"trained on {trained_on(ckpt)}"
+        )
+    return usable
+
+
+def open_checkpoint(name=None, directory=None):
+    """(path, checkpoint dict) of the checkpoint `name` in `directory` (default: checkpoints/),
+    or of the newest one that loads when `name` is None; (None, None) when there is none."""
+    from helpers.course.checkpoint import CheckpointError, load_checkpoint
+    from helpers.course.settings import checkpoint_dir
+
+    if name is None:
+        return newest_checkpoint(directory)
+    directory = Path(directory) if directory is not None else checkpoint_dir()
+    path = directory / name
+    if not path.is_file():
+        there = ", ".join(sorted(p.name for p in directory.glob("*.pt"))) or "none"
+        raise CheckpointError(
+            f"There is no checkpoint {name!r} in {directory} (there: {there}). Use a name from "
+            "the list above, or None for the newest."
+        )
+    return path, load_checkpoint(path)

@@ -280,6 +280,15 @@ def run_course(only=(), inplace=False, outdir=None, solutions=False):
             "error: COURSE_SMOKE=1 with --inplace would replace the stored full-length outputs "
             "with short-run ones. Unset COURSE_SMOKE to store outputs, or drop --inplace."
         )
+    if inplace:
+        from helpers.course.corpus import chosen_text
+
+        if chosen_text() is not None:
+            sys.exit(
+                f"error: the course is set to your own text ({chosen_text()}); the stored outputs "
+                "are tinyshakespeare's. Run with COURSE_TEXT=tinyshakespeare to store outputs, or "
+                "drop --inplace (the executed copies then go to build/course/)."
+            )
     paths = course_notebooks(only, solutions=solutions)
     if not paths:
         sys.exit(f"error: no notebook in {NOTEBOOKS} matches {list(only)}.")

@@ -4,9 +4,11 @@ The variables are read when a function asks for them (not once at import), so a 
 test that sets one sees it take effect. A value that makes no sense stops with a SettingError
 that says which variable, what it holds and what it may hold.
 
-    COURSE_SMOKE=1          short runs: fewer iterations everywhere (CI and quick checks)
+    COURSE_SMOKE=1          short runs: the course's tests shorten each notebook (course/testmode.py)
     COURSE_DEVICE=cpu       cuda, cuda:N, mps or cpu instead of the best available
     COURSE_THREADS=2        CPU threads, instead of the notebook's or the probe's choice
+    COURSE_TEXT=path        your own text for the whole course: a UTF-8 file or a folder of
+                            .txt files ("tinyshakespeare": the default; see course/corpus.py)
     COURSE_DATA_DIR=path    where the downloaded corpus is cached (default: data/)
     COURSE_DATA_MIRROR=dir  a folder holding a verified copy, tried before the network
     COURSE_CHECKPOINT_DIR=d where notebooks 08 and 09 and the training command keep models
@@ -68,6 +70,11 @@ def threads():
             f"(this machine has {os.cpu_count()} cores), or unset it to let the course choose."
         )
     return int(value)
+
+
+def text():
+    """The text named by COURSE_TEXT (a path, or "tinyshakespeare"), or None when it is unset."""
+    return _get("COURSE_TEXT") or None
 
 
 def data_dir():

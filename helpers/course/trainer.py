@@ -255,6 +255,7 @@ def train_gpt(
     overwrite=False,
     resume=None,
     title="GPT",
+    text=None,
 ):
     """Train `model` (a GPT) with notebook 08's `fit`; return the history.
 
@@ -267,16 +268,21 @@ def train_gpt(
     ends with the best weights seen. `device` is a string ("cuda", "cpu") or a torch.device.
     The history also holds the loss and learning rate of every step ("step_loss", "step_lr"),
     and the seconds torch.compile took ("compile_seconds", not counted as training time); with
-    a checkpoint, the whole history is also written beside it (see history_path).
+    a checkpoint, the whole history is also written beside it (see history_path). `text`
+    (Corpus.about(): name, size, fingerprint) is stored in the checkpoint, so it says what it
+    was trained on.
     """
     owner = checkpoint_lock(checkpoint) if checkpoint is not None else contextlib.nullcontext()
     with owner:  # one run per checkpoint file, from before the first step to the end
         return _train(
-            model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title
-        )
+            model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title,
+            text,
+        )  # fmt: skip
 
 
-def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title):
+def _train(
+    model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title, text
+):
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
     context_length = model.config.context_length
@@ -374,6 +380,7 @@ def _train(model, train_data, val_data, cfg, vocab, device, checkpoint, overwrit
                 train_seconds=run["seconds"],
                 history=history,
                 train_config=dataclasses.asdict(cfg),
+                text=text,
             )
             run["saved"] = (at_step, val)
         run["clock"] = time.perf_counter()  # evaluations are not training time

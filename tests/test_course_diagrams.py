@@ -1,0 +1,237 @@
+"""helpers.course.diagrams: each picture renders to PNG, names what the course's code names, with
+the sizes it was given, keeps every text on the page, inside its box and clear of the others, and
+refuses impossible sizes with a clear error."""
+
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import GPT, GPTConfig  # noqa: E402
+from helpers.course.diagrams import (  # noqa: E402
+    block_diagram,
+    gpt_diagram,
+    heads_split_concat,
+    qkv_flow,
+    view_transpose_shapes,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def texts(fig):
+    """Every non-empty text the picture writes."""
+    found = list(fig.texts) + [t for ax in fig.axes for t in ax.texts]
+    return [t for t in found if t.get_visible() and t.get_text().strip()]
+
+
+def labels(fig):
+    return [t.get_text() for t in texts(fig)]
+
+
+def render(fig, path):
+    """Save as PNG (a missing glyph is an error, not a warning) and check the layout."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(path, format="png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = fig.get_size_inches()
+    assert width <= 12 and height <= 8, "keep the pictures laptop-sized"
+
+    renderer = fig.canvas.get_renderer()
+    page = fig.bbox
+    boxes = {p.get_gid(): p.get_window_extent(renderer) for ax in fig.axes for p in ax.patches}
+    extents = []
+    for text in texts(fig):
+        bb = text.get_window_extent(renderer)
+        name = repr(text.get_text())
+        assert text.get_fontsize() >= 9, f"{name} is too small to read"
+        assert page.x0 <= bb.x0 and bb.x1 <= page.x1 and page.y0 <= bb.y0 and bb.y1 <= page.y1, (
+            f"{name} runs off the figure"
+        )
+        if text.get_gid():  # written in a box: it must stay inside it
+            box = boxes[text.get_gid()]
+            assert box.x0 < bb.x0 and bb.x1 < box.x1 and box.y0 < bb.y0 and bb.y1 < box.y1, (
+                f"{name} overflows its box"
+            )
+        extents.append((name, bb))
+    for i, (name, bb) in enumerate(extents):
+        for other, ob in extents[i + 1 :]:
+            overlap_x = min(bb.x1, ob.x1) - max(bb.x0, ob.x0)
+            overlap_y = min(bb.y1, ob.y1) - max(bb.y0, ob.y0)
+            assert overlap_x <= 0.5 or overlap_y <= 0.5, f"{name} overlaps {other}"
+
+
+@pytest.mark.parametrize("T", [2, 4, 5, 6])
+def test_qkv_flow_draws_the_head_and_a_masked_score_matrix(T, tmp_path):
+    fig = qkv_flow(T=T)
+    render(fig, tmp_path / "qkv.png")
+    found = labels(fig)
+    for expected in [
+        "query",
+        "key",
+        "value",
+        "(B, T, C)",
+        "(B, T, head_size)",
+        "q @ kᵀ / √head_size",
+        "causal mask",
+        "future = -inf",
+        "softmax(dim=-1)",
+        "weights @ v",
+    ]:
+        assert expected in found, f"qkv_flow should show {expected!r}"
+    # the strict upper triangle of the scores is masked, and the weights there are 0
+    assert found.count("-inf") == T * (T - 1) // 2
+    assert found.count("0") == T * (T - 1) // 2 + 4  # and the labels of row 0 and column 0
+    assert "1.00" in found, "the first position can only read itself"
+
+
+@pytest.mark.parametrize(
+    "n_embd,n_head,expected",
+    [
+        (32, 4, ["heads[0]", "heads[3]", "(B, T, 8)", "0–7", "24–31", "(B, T, 32)"]),
+        (384, 6, ["heads[5]", "(B, T, 64)", "320–383", "Linear(384, 384)"]),
+        (96, 12, ["heads[0]", "heads[1]", "heads[11]", "⋮  9 more heads  ⋮", "16–87", "88–95"]),
+    ],
+)
+def test_heads_split_concat_shows_each_head_the_concatenation_and_proj(
+    n_embd, n_head, expected, tmp_path
+):
+    fig = heads_split_concat(n_embd, n_head)
+    render(fig, tmp_path / "heads.png")
+    found = labels(fig)
+    for label in ["x", "torch.cat(dim=-1)", "proj", "out", *expected]:
+        assert label in found, f"heads_split_concat({n_embd}, {n_head}) should show {label!r}"
+
+
+@pytest.mark.parametrize(
+    "n_embd,n_head,expected",
+    [
+        (32, 4, ["(B, 4, T, 8)", "(B, T, 4, 8)", "(B, T, 96)", "view(B, T, 4, 8)"]),
+        (
+            384,
+            6,
+            ["(B, 6, T, 64)", "(B, T, 6, 64)", "(B, T, 1152)", "(B, T, 384)", "view(B, T, 6, 64)"],
+        ),
+    ],
+)
+def test_view_transpose_shapes_follow_the_configuration(n_embd, n_head, expected, tmp_path):
+    fig = view_transpose_shapes(n_embd, n_head)
+    render(fig, tmp_path / "fused.png")
+    found = labels(fig)
+    for label in [
+        f"c_attn: Linear({n_embd}, {3 * n_embd})",
+        f"split({n_embd}, dim=2)",
+        "transpose(1, 2)",
+        f"contiguous().view(B, T, {n_embd})",
+        f"proj: Linear({n_embd}, {n_embd})",
+        "(B, n_head, T, head_size)",
+        "F.scaled_dot_product_attention",
+        *expected,
+    ]:
+        assert label in found, f"view_transpose_shapes({n_embd}, {n_head}) should show {label!r}"
+    assert found.count("transpose(1, 2)") == 2, "there and back again"
+
+
+def test_block_diagram_has_both_residual_adds(tmp_path):
+    fig = block_diagram(32, 4)
+    render(fig, tmp_path / "block.png")
+    found = labels(fig)
+    for label in [
+        "ln1",
+        "sa",
+        "ln2",
+        "ffwd",
+        "MultiHeadAttention",
+        "4 heads of 8",
+        "FeedForward",
+        "32 → 128 → 32",
+        "x = x + self.sa(self.ln1(x))",
+        "x = x + self.ffwd(self.ln2(x))",
+    ]:
+        assert label in found, f"block_diagram should show {label!r}"
+    assert found.count("+") == 2, "one residual add per half"
+
+
+def test_gpt_diagram_with_the_full_config_shows_its_shapes_and_parameters(tmp_path):
+    fig = gpt_diagram(GPTConfig())
+    render(fig, tmp_path / "gpt.png")
+    found = labels(fig)
+    for label in [
+        "token_embedding_table",
+        "position_embedding_table",
+        "Embedding(65, 384)",
+        "Embedding(256, 384)",
+        "blocks: 6 × Block",
+        "6 heads of 64, ffwd",
+        "ln_f",
+        "lm_head",
+        "Linear(384, 65)",
+        "logits (B, T, 65)",
+        "total 10,788,929",
+    ]:
+        assert label in found, f"gpt_diagram(GPTConfig()) should show {label!r}"
+    assert any("10,788,929 parameters" in text for text in found)
+
+
+def test_gpt_diagram_counts_the_parameters_of_the_real_model(tmp_path):
+    config = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=2)
+    fig = gpt_diagram(config)
+    render(fig, tmp_path / "tiny.png")
+    real = sum(p.numel() for p in GPT(config).parameters())
+    assert f"total {real:,}" in labels(fig)
+
+
+def test_gpt_diagram_without_a_config_names_the_sizes(tmp_path):
+    fig = gpt_diagram()
+    render(fig, tmp_path / "gpt_names.png")
+    found = labels(fig)
+    for label in [
+        "blocks: n_layer × Block",
+        "Linear(n_embd, vocab_size)",
+        "logits (B, T, vocab_size)",
+    ]:
+        assert label in found
+    assert not any("total" in text for text in found), "no parameter count without a config"
+
+
+@pytest.mark.parametrize("draw", [heads_split_concat, view_transpose_shapes, block_diagram])
+def test_heads_that_do_not_divide_the_width_are_refused(draw):
+    with pytest.raises(ValueError, match="n_embd=30 is not divisible by n_head=4"):
+        draw(30, 4)
+    with pytest.raises(ValueError, match="n_head must be a positive whole number"):
+        draw(32, 0)
+    assert not plt.get_fignums(), "no half-drawn figure is left behind"
+
+
+@pytest.mark.parametrize("T", [0, 1, 7, 2.5, True])
+def test_qkv_flow_refuses_a_sequence_it_cannot_draw(T):
+    with pytest.raises(ValueError, match="T must be a whole number from 2 to 6"):
+        qkv_flow(T=T)
+
+
+def test_gpt_diagram_refuses_what_is_not_a_config():
+    with pytest.raises(TypeError, match="config must be a GPTConfig"):
+        gpt_diagram("gpu")
+
+
+@pytest.mark.parametrize(
+    "draw,notebook",
+    [
+        (qkv_flow, "05"),
+        (heads_split_concat, "06"),
+        (block_diagram, "07"),
+        (view_transpose_shapes, "08"),
+        (gpt_diagram, "08"),
+    ],
+)
+def test_each_diagram_says_which_notebook_shows_it(draw, notebook):
+    assert f"Shown in notebook {notebook}" in " ".join(draw.__doc__.split())

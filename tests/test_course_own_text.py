@@ -1,0 +1,46 @@
+"""The whole course on another text (helpers/course/corpus.py): every notebook 00-09 runs,
+shortened as under nbval, on a text whose vocabulary is not tinyshakespeare's, and says so."""
+
+import nbformat
+
+from helpers.course.corpus import fetch_corpus
+from helpers.course.runner import course_notebooks, run_notebook
+
+# tinyshakespeare in lowercase, its letters written in Greek: 26 of its characters are not ASCII
+GREEK = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
+
+
+def greek_shakespeare(n_chars):
+    text = fetch_corpus(verbose=False).read_text(encoding="utf-8")[:n_chars]
+    return "".join(GREEK.get(ch, ch) for ch in text.lower())
+
+
+def outputs(nb):
+    return "".join(
+        o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+    )
+
+
+def test_every_notebook_runs_on_another_text_and_says_which(tmp_path, monkeypatch):
+    text = greek_shakespeare(100_000)
+    vocab = sorted(set(text))
+    assert len(vocab) == 37 and "R" not in vocab and "ω" in vocab  # 100,000 characters: 37
+    path = tmp_path / "σαίξπηρ.txt"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("COURSE_TEXT", str(path))
+    monkeypatch.setenv("COURSE_SMOKE", "1")
+    monkeypatch.setenv("COURSE_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
+    said = f"text: σαίξπηρ.txt, {len(text):,} characters, 37 distinct characters"
+    figures = {}
+    for notebook in course_notebooks():
+        out = tmp_path / "out" / notebook.name
+        _, figures[notebook.stem] = run_notebook(notebook, out)  # a failing cell raises here
+        shown = outputs(nbformat.read(out, as_version=4))
+        if notebook.stem not in ("00_setup", "04_attention_trick", "09_playground"):
+            assert said in shown, f"{notebook.name} does not say which text it uses"
+    assert figures["01_data_and_tokenizer"] == {"vocab_size": 37, "characters": len(text)}
+    assert figures["02_batching"]["val_tokens"] == len(text) - int(0.9 * len(text))
+    assert "trained on σαίξπηρ.txt (100,000 characters)" in shown, "09 opens 08's model"
