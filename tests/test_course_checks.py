@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 import torch
 
 from helpers import CharTokenizer
@@ -13,12 +14,13 @@ def not_attempted(*args, **kwargs):
 
 
 def test_unattempted_exercise_is_reported_not_raised(capsys):
-    assert C.check_most_common(not_attempted) is False
+    verdict = C.check_most_common(not_attempted)
+    assert not verdict and verdict.status == "not attempted"
     assert "not attempted yet" in capsys.readouterr().out
 
 
 def test_a_crash_in_the_learners_code_is_shown(capsys):
-    assert C.check_most_common(lambda text, n: 1 / 0) is False
+    assert not C.check_most_common(lambda text, n: 1 / 0)
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 
@@ -71,7 +73,12 @@ def test_bigram_nll(capsys):
     assert C.check_bigram_nll(lambda p, d: -torch.log(p[d[:-1], d[1:]]).mean())
     # plausible mistake: forgetting the minus sign
     assert not C.check_bigram_nll(lambda p, d: torch.log(p[d[:-1], d[1:]]).mean())
-    assert "hint: pairs are" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "hint: pairs are" in out
+    g = torch.Generator().manual_seed(0)  # the check's random table, to name the expected figure
+    probs = torch.rand(5, 5, generator=g)
+    probs, data = probs / probs.sum(1, keepdim=True), torch.randint(5, (200,), generator=g)
+    assert f"expected: {-torch.log(probs[data[:-1], data[1:]]).mean().item():.4f}" in out
 
 
 def test_sample_bigram(capsys):
@@ -90,8 +97,13 @@ def test_sample_bigram(capsys):
         return ids
 
     assert not C.check_sample_bigram(ignores_generator)
-    assert "use the generator" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert (
+        "expected: the same ids for the same generator seed" in out and "use the generator" in out
+    )
+    # plausible mistake: leaving out the start id
     assert not C.check_sample_bigram(lambda probs, start, n, g: right(probs, start, n, g)[1:])
+    assert "expected: [2, 3, 0, 1, 2, 3, 0] (the start, then 6 draws)" in capsys.readouterr().out
 
 
 # --- notebooks 04-09 ------------------------------------------------------------------------------
@@ -110,7 +122,9 @@ def test_causal_average(capsys):
 
     assert C.check_causal_average(right)
     assert not C.check_causal_average(lambda x: x.mean(1, keepdim=True).expand_as(x))
-    assert "the future leaks in" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: each position averages only itself and the past" in out
+    assert "the future leaks in" in out
 
 
 class UnscaledHead(Head):
@@ -129,9 +143,12 @@ class UnmaskedHead(Head):
 def test_head(capsys):
     assert C.check_head(Head)
     assert not C.check_head(UnscaledHead)
-    assert "unscaled scores" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: scores scaled by head_size ** -0.5" in out and "unscaled scores" in out
     assert not C.check_head(UnmaskedHead)
-    assert "the future leaks in" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: earlier positions unaffected by a change to the last one" in out
+    assert "the future leaks in" in out
 
 
 class NoProjection(MultiHeadAttention):
@@ -142,7 +159,9 @@ class NoProjection(MultiHeadAttention):
 def test_multi_head(capsys):
     assert C.check_multi_head(MultiHeadAttention)
     assert not C.check_multi_head(NoProjection)  # forgot the projection: same shape, other output
-    assert "a different output" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: the same output as helpers.MultiHeadAttention with the same weights" in out
+    assert "a different output" in out
 
     class HeadsAveraged(MultiHeadAttention):  # averages heads instead of concatenating them
         def forward(self, x):
@@ -166,9 +185,12 @@ class PostLayerNormBlock(Block):
 def test_block(capsys):
     assert C.check_block(Block)
     assert not C.check_block(NoResidualBlock)
-    assert "no residual connections" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: x = x + self.sa(self.ln1(x)); x = x + self.ffwd(self.ln2(x))" in out
+    assert "no residual connections" in out
     assert not C.check_block(PostLayerNormBlock)
-    assert "post-LN" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "expected: LayerNorm before each sub-layer (pre-LN)" in out and "post-LN" in out
 
 
 def test_sample_next(capsys):
@@ -431,6 +453,441 @@ def test_most_likely_next_crash_on_a_later_prompt(capsys):
 
 
 def test_an_answer_the_check_cannot_inspect_is_a_fail_not_a_crash(capsys):
-    assert C.check_bigram_nll(lambda p, d: "a string") is False
-    assert C.check_iterate_batches(lambda data, b, t: iter([1, 2, 3])) is False
+    assert not C.check_bigram_nll(lambda p, d: "a string")
+    assert not C.check_iterate_batches(lambda data, b, t: iter([1, 2, 3]))
     assert "could not check what your code returned" in capsys.readouterr().out
+
+
+# --- the exercises added to notebooks 03-09 -------------------------------------------------------
+
+
+def trigram_right(data, vocab_size, k):
+    V = vocab_size
+    triples = (data[:-2] * V + data[1:-1]) * V + data[2:]
+    counts = torch.bincount(triples, minlength=V**3).view(V, V, V).float() + k
+    return counts / counts.sum(-1, keepdim=True)
+
+
+def test_trigram_probs(capsys):
+    assert C.check_trigram_probs(trigram_right)
+    # plausible mistake: add-one smoothing whatever k says
+    assert not C.check_trigram_probs(lambda data, V, k: trigram_right(data, V, 1.0))
+    out = capsys.readouterr().out
+    assert "expected: counts + k with k=0.5" in out and "counts + 1: use the argument k" in out
+
+    def over_all(data, V, k):  # normalised over the whole table, not over each [a, b] row
+        counts = trigram_right(data, V, k) * 0 + torch.bincount(
+            (data[:-2] * V + data[1:-1]) * V + data[2:], minlength=V**3
+        ).view(V, V, V)
+        return (counts + k) / (counts + k).sum()
+
+    assert not C.check_trigram_probs(over_all)
+    assert "expected: every row probs[a, b] sums to 1 over the next character c" in (
+        capsys.readouterr().out
+    )
+
+    def swapped(data, V, k):  # counts (b, a, c): the two context characters swapped
+        return trigram_right(data, V, k).transpose(0, 1)
+
+    assert not C.check_trigram_probs(swapped)
+    assert "(the counts of the triples" in capsys.readouterr().out
+
+
+def test_trigram_probs_crash_when_the_data_lacks_a_character(capsys):
+    def no_minlength(data, V, k):  # bincount's length is the largest triple id + 1
+        counts = torch.bincount((data[:-2] * V + data[1:-1]) * V + data[2:]).view(V, V, V) + k
+        return counts / counts.sum(-1, keepdim=True)
+
+    data = torch.cat([torch.randint(5, (300,)), torch.tensor([4, 4, 4])])
+    assert no_minlength(data, 5, 1.0).shape == (5, 5, 5)  # the first probes pass
+    assert not C.check_trigram_probs(no_minlength)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "never use id 4" in out
+
+
+def window_right(x, w):
+    T = x.shape[1]
+    ones = torch.ones(T, T)
+    band = torch.tril(ones) * torch.triu(ones, diagonal=-(w - 1))
+    return (band / band.sum(1, keepdim=True)) @ x
+
+
+def test_window_average(capsys):
+    assert C.check_window_average(window_right)
+    # plausible mistake: triu's diagonal=-w, one position too many
+    assert not C.check_window_average(lambda x, w: window_right(x, w + 1))
+    out = capsys.readouterr().out
+    assert "expected: each position averages 3 positions (itself and 2 before)" in out
+    # plausible mistake: the window forgotten, the whole past averaged
+    assert not C.check_window_average(lambda x, w: window_right(x, x.shape[1]))
+    assert "expected: each position averages its last 3 positions" in capsys.readouterr().out
+
+
+def test_window_average_crash_with_another_T(capsys):
+    T = 8  # the notebook's T, used instead of x.shape[1]
+
+    def global_T(x, w):
+        ones = torch.ones(T, T)
+        band = torch.tril(ones) * torch.triu(ones, diagonal=-(w - 1))
+        return (band / band.sum(1, keepdim=True)) @ x
+
+    assert global_T(torch.randn(2, 8, 3), 3).shape == (2, 8, 3)  # the first probe passes
+    assert not C.check_window_average(global_T)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "x of shape (1, 5, 2), w=1" in out
+
+
+def window_weights_right(head, x, window):
+    T = x.shape[1]
+    q, k = head.query(x), head.key(x)
+    wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
+    t = torch.arange(T)
+    allowed = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - window)
+    return F.softmax(wei.masked_fill(~allowed, float("-inf")), dim=-1)
+
+
+def test_window_attention_weights(capsys):
+    from helpers import attention_weights
+
+    assert C.check_window_attention_weights(window_weights_right)
+    # plausible mistake: the plain causal weights of notebook 05
+    assert not C.check_window_attention_weights(lambda head, x, w: attention_weights(head, x))
+    out = capsys.readouterr().out
+    assert "expected: position t reads only its last 3 positions" in out and "whole past" in out
+    # plausible mistake: the band one position too wide
+    assert not C.check_window_attention_weights(lambda h, x, w: window_weights_right(h, x, w + 1))
+    assert "expected: 3 positions per row (itself and 2 before)" in capsys.readouterr().out
+
+    def masked_after_softmax(head, x, window):  # zeros after the softmax: rows no longer sum to 1
+        w = attention_weights(head, x)
+        T = x.shape[1]
+        return w * torch.triu(torch.ones(T, T), diagonal=-(window - 1))
+
+    assert not C.check_window_attention_weights(masked_after_softmax)
+    assert "expected: each row of weights sums to 1 (mask with -inf before the softmax)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_window_attention_weights_crash_on_an_input_shorter_than_context_length(capsys):
+    def unsliced(head, x, window):  # the band built at the head's context_length, not T
+        n = head.tril.shape[0]
+        band = head.tril * torch.triu(torch.ones(n, n), diagonal=-(window - 1))
+        q, k = head.query(x), head.key(x)
+        wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
+        return F.softmax(wei.masked_fill(band == 0, float("-inf")), dim=-1)
+
+    assert not C.check_window_attention_weights(unsliced)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "x of shape (1, 5, 16), window=2" in out
+
+
+def mha_count_right(n_embd, num_heads, head_size):
+    return num_heads * 3 * n_embd * head_size + num_heads * head_size * n_embd + n_embd
+
+
+def test_mha_param_count(capsys):
+    assert C.check_mha_param_count(mha_count_right)
+    # plausible mistake: proj's bias forgotten
+    assert not C.check_mha_param_count(lambda c, h, s: mha_count_right(c, h, s) - c)
+    out = capsys.readouterr().out
+    assert "expected: 4,128 for n_embd=32, num_heads=4, head_size=8" in out
+    assert "the n_embd biases of proj are missing" in out
+    # plausible mistake: proj taken as n_embd x n_embd (right only when the heads fill n_embd)
+    assert not C.check_mha_param_count(lambda c, h, s: 3 * h * s * c + c * c + c)
+    out = capsys.readouterr().out
+    assert "expected: 784 for n_embd=16, num_heads=3, head_size=4" in out
+    assert "proj maps num_heads * head_size channels" in out
+    assert "n_embd=32, num_heads=4" not in out  # the probes it gets right are not listed
+
+
+def test_mha_param_count_crash_when_the_heads_do_not_fill_n_embd(capsys):
+    def by_building_a_block(n_embd, num_heads, head_size):  # Block needs n_embd % n_head == 0
+        return sum(p.numel() for p in Block(n_embd, num_heads, 8).sa.parameters())
+
+    assert by_building_a_block(32, 4, 8) == mha_count_right(32, 4, 8)  # the first probes pass
+    assert not C.check_mha_param_count(by_building_a_block)
+    out = capsys.readouterr().out
+    assert crashed(out, "ValueError") and "n_embd=16, num_heads=3, head_size=4" in out
+
+
+class PostLNBlock(Block):
+    def forward(self, x):
+        x = self.ln1(x + self.sa(x))
+        return self.ln2(x + self.ffwd(x))
+
+
+def test_post_ln_block(capsys):
+    assert C.check_post_ln_block(PostLNBlock)
+    # plausible mistake: Block itself, LayerNorm still before each sub-layer
+    assert not C.check_post_ln_block(Block)
+    out = capsys.readouterr().out
+    assert "expected: LayerNorm after each residual sum (post-LN)" in out
+    assert "that is Block itself" in out
+
+    class NoResidual(Block):
+        def forward(self, x):
+            return self.ln2(self.ffwd(self.ln1(self.sa(x))))
+
+    assert not C.check_post_ln_block(NoResidual)
+    out = capsys.readouterr().out
+    assert "expected: x + sa(x) inside ln1" in out and "no residual connections" in out
+
+    class Unmasked(PostLNBlock):  # heads that forget the mask
+        def __init__(self, n_embd, n_head, context_length):
+            super().__init__(n_embd, n_head, context_length)
+            head_size = n_embd // n_head
+            self.sa.heads = nn.ModuleList(
+                UnmaskedHead(n_embd, head_size, context_length) for _ in range(n_head)
+            )
+
+    assert not C.check_post_ln_block(Unmasked)
+    assert "expected: earlier positions unaffected" in capsys.readouterr().out
+
+
+def test_post_ln_block_crash_on_an_input_shorter_than_context_length(capsys):
+    class PostLNOfUnslicedHeads(BlockOfUnslicedHeads):
+        forward = PostLNBlock.forward
+
+    assert not C.check_post_ln_block(PostLNOfUnslicedHeads)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "(2, 5, 16)" in out
+
+
+def gpt_count_right(config, tied):
+    V, L, C_, n = config.vocab_size, config.context_length, config.n_embd, config.n_layer
+    total = (V + L) * C_ + n * (12 * C_**2 + 10 * C_) + 2 * C_ + C_ * V + V
+    return total - V * C_ if tied else total
+
+
+def test_gpt_param_count(capsys):
+    from helpers import GPT, GPTConfig
+
+    assert gpt_count_right(GPTConfig(), tied=False) == 10_788_929  # notebook 08's figure
+    assert sum(p.numel() for p in GPT(GPTConfig(n_layer=1)).parameters()) == gpt_count_right(
+        GPTConfig(n_layer=1), tied=False
+    )
+    assert C.check_gpt_param_count(gpt_count_right)
+    # plausible mistake: tying also drops the lm_head's bias
+    wrong = lambda c, tied: gpt_count_right(c, tied) - (c.vocab_size if tied else 0)  # noqa: E731
+    assert not C.check_gpt_param_count(wrong)
+    out = capsys.readouterr().out
+    assert "expected: 108,033 for GPTConfig(vocab_size=65" in out and "tied=True" in out
+    assert "lm_head's bias missing (tying shares the weight only)" in out
+    # plausible mistake: tied ignored, the shared matrix counted twice
+    assert not C.check_gpt_param_count(lambda c, tied: gpt_count_right(c, False))
+    assert "the shared weight counted twice" in capsys.readouterr().out
+
+
+def test_gpt_param_count_crash_when_tying(capsys):
+    from helpers import GPT
+
+    def transposed_tie(config, tied):  # thinks lm_head's weight is (n_embd, vocab_size)
+        model = GPT(config)
+        if tied:
+            model.lm_head.weight = model.token_embedding_table.weight.T
+        return sum(p.numel() for p in model.parameters())
+
+    assert not C.check_gpt_param_count(transposed_tie)
+    out = capsys.readouterr().out
+    assert crashed(out, "TypeError") and "tied=True" in out and "tied=False" not in out
+
+
+def top_p_right(logits, p):
+    probs, order = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
+    remove = probs.cumsum(dim=-1) - probs >= p  # the ids ranked above already reach p
+    out = logits.clone()
+    for row in range(logits.shape[0]):
+        out[row, order[row][remove[row]]] = float("-inf")
+    return out
+
+
+def test_top_p(capsys):
+    assert C.check_top_p(top_p_right)
+    logits = torch.tensor([[0.0, 2.0, 1.0]])
+    assert torch.isinf(top_p_right(logits, 0.5)).tolist() == [[True, False, True]]
+
+    # plausible mistake: drop the id whose probability crosses p (the nucleus falls short of p)
+    def crossing_dropped(logits, p):
+        probs, order = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
+        remove = probs.cumsum(dim=-1) > p
+        return logits.masked_fill(remove.scatter(-1, order, remove), float("-inf"))
+
+    assert not C.check_top_p(crossing_dropped)
+    out = capsys.readouterr().out
+    assert (
+        "expected: p=0.6: ids kept per row [[1, 3], [2, 3]]" in out and "ids kept [[1], [3]]" in out
+    )
+
+    # plausible mistake: the mask applied in sorted order, not put back in place
+    def not_unsorted(logits, p):
+        probs, _ = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
+        return logits.masked_fill(probs.cumsum(dim=-1) - probs >= p, float("-inf"))
+
+    assert not C.check_top_p(not_unsorted)
+    assert "ids kept [[0, 1], [0, 1]]" in capsys.readouterr().out
+    # plausible mistake: the kept logits rescaled (probabilities instead of logits)
+    assert not C.check_top_p(lambda logits, p: torch.softmax(top_p_right(logits, p), dim=-1))
+    assert "the kept logits unchanged" in capsys.readouterr().out
+
+
+def test_top_p_crash_on_a_later_probe(capsys):
+    def first_row_only(logits, p):  # works until a p keeps a different count in each row
+        kept = top_p_right(logits, p)
+        counts = (~torch.isinf(kept)).sum(dim=-1)
+        if counts[0] != counts[1]:
+            raise IndexError("rows of different lengths")
+        return kept
+
+    assert not C.check_top_p(first_row_only)
+    out = capsys.readouterr().out
+    assert crashed(out, "IndexError") and "while checking: p=0.45" in out
+
+
+@pytest.fixture
+def tiny_playground():
+    from helpers import GPT, GPTConfig
+
+    tok = CharTokenizer.from_text("ROMEO To be or not First Citizen:\n")
+    torch.manual_seed(0)
+    config = GPTConfig(
+        vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2, n_layer=1, dropout=0.0
+    )
+    return GPT(config).eval(), tok
+
+
+def logprob_right(model, tokenizer, prompt, continuation):
+    ids = tokenizer.encode(prompt + continuation)
+    with torch.no_grad():
+        logits, _ = model(torch.tensor([ids[:-1]]))
+    logprobs = F.log_softmax(logits[0], dim=-1)
+    n = len(prompt)
+    return sum(logprobs[t - 1, ids[t]].item() for t in range(n, len(ids)))
+
+
+def test_continuation_logprob(capsys, tiny_playground):
+    model, tok = tiny_playground
+    assert C.check_continuation_logprob(logprob_right, model, tok)
+    expected = logprob_right(model, tok, "First", " Citizen")
+    # plausible mistake: the mean per character instead of the sum
+    mean = lambda m, t, p, c: logprob_right(m, t, p, c) / len(c)  # noqa: E731
+    assert not C.check_continuation_logprob(mean, model, tok)
+    out = capsys.readouterr().out
+    assert f"expected: {expected:.4f} for prompt 'First', continuation ' Citizen'" in out
+    assert "the mean per character" in out
+
+    def off_by_one(model, tokenizer, prompt, continuation):  # reads the logits at t, not t - 1
+        ids = tokenizer.encode(prompt + continuation)
+        logprobs = F.log_softmax(model(torch.tensor([ids]))[0][0], dim=-1)
+        return sum(logprobs[t, ids[t]].item() for t in range(len(prompt), len(ids)))
+
+    assert not C.check_continuation_logprob(off_by_one, model, tok)
+    assert f"expected: {expected:.4f}" in capsys.readouterr().out
+    # plausible mistake: the prompt's characters scored too
+    whole = lambda m, t, p, c: logprob_right(m, t, p[:1], p[1:] + c)  # noqa: E731
+    assert not C.check_continuation_logprob(whole, model, tok)
+    assert "the prompt's own characters scored too" in capsys.readouterr().out
+
+
+def test_continuation_logprob_crash_on_a_one_character_continuation(capsys, tiny_playground):
+    model, tok = tiny_playground
+
+    def squeezed(model, tokenizer, prompt, continuation):
+        ids = torch.tensor([tokenizer.encode(prompt + continuation)])
+        logprobs = F.log_softmax(model(ids[:, :-1])[0][0], dim=-1)[len(prompt) - 1 :]
+        targets = torch.tensor(tokenizer.encode(continuation))
+        picked = logprobs.gather(1, targets[:, None]).squeeze().tolist()  # a float, not a
+        return sum(picked)  # list, when the continuation is one character
+
+    assert not C.check_continuation_logprob(squeezed, model, tok)
+    out = capsys.readouterr().out
+    assert crashed(out, "TypeError") and "continuation 'e'" in out
+
+
+# --- every check: not attempted, and what a notebook shows for the verdict ----------------------
+
+
+class NotAttemptedModule(nn.Module):  # the notebooks' stub: __init__ raises
+    def __init__(self, *args):
+        super().__init__()
+        raise NotImplementedError
+
+
+def _extra_args(name):
+    """The arguments besides the learner's function that each check takes in its notebook."""
+    from helpers import GPT, GPTConfig
+
+    tok = CharTokenizer.from_text("ROMEO To be or not First Citizen:\n")
+    if name == "check_encode_lossy":
+        return (tok,)
+    if name in ("check_most_likely_next", "check_continuation_logprob"):
+        config = GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2)
+        return GPT(config).eval(), tok
+    return ()
+
+
+CLASS_EXERCISES = {"check_head", "check_multi_head", "check_block", "check_post_ln_block"}
+ALL_CHECKS = sorted(name for name in dir(C) if name.startswith("check_"))
+
+
+def test_every_check_is_listed():
+    assert len(ALL_CHECKS) == 20, ALL_CHECKS  # a new check gets its tests in this file too
+
+
+@pytest.mark.parametrize("name", ALL_CHECKS)
+def test_every_check_reports_an_unattempted_exercise(name, capsys):
+    stub = NotAttemptedModule if name in CLASS_EXERCISES else not_attempted
+    verdict = getattr(C, name)(stub, *_extra_args(name))
+    assert not verdict and verdict.status == "not attempted"
+    out = capsys.readouterr().out
+    assert "not attempted yet (replace the `raise NotImplementedError` with your code)" in out
+    assert "✗" not in out and "✓" not in out
+
+
+def test_a_verdict_is_true_or_false_and_jupyter_displays_nothing(capsys):
+    from IPython.core.formatters import DisplayFormatter
+
+    passed = C.check_most_common(lambda text, n: Counter(text).most_common(n))
+    failed = C.check_most_common(lambda text, n: [])
+    unattempted = C.check_most_common(not_attempted)
+    capsys.readouterr()
+    assert passed and not failed and not unattempted
+    assert passed == True and failed == False and unattempted == False  # noqa: E712
+    assert passed != False and failed != True  # noqa: E712
+    assert repr(passed) == "<check most_common: passed>"
+    assert repr(unattempted) == "<check most_common: not attempted>"
+    # IPython shows a cell's value through its display formatter: a bool would show `False`
+    formatter = DisplayFormatter()
+    assert formatter.format(False)[0] == {"text/plain": "False"}
+    assert formatter.format(unattempted) == ({}, {})
+    assert formatter.format(passed) == ({}, {})
+
+
+def test_a_notebook_cell_ending_with_a_check_shows_only_the_message():
+    """Run a real kernel: the unattempted check's cell prints its message and has no value."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = (
+        "from helpers.course.checks import check_most_common\n\n\n"
+        "def most_common(text, n):\n    raise NotImplementedError\n\n\n"
+        "check_most_common(most_common)"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    assert [o.output_type for o in outputs] == ["stream"], outputs
+    assert "most_common: not attempted yet" in outputs[0].text
+
+
+def test_continuation_logprob_on_another_text(capsys):
+    from helpers import GPT, GPTConfig
+
+    tok = CharTokenizer.from_text("abcdefg hij\n")  # none of the default probes' capitals
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2))
+    model.eval()
+    assert C.check_continuation_logprob(logprob_right, model, tok)
+    mean = lambda m, t, p, c: logprob_right(m, t, p, c) / len(c)  # noqa: E731
+    assert not C.check_continuation_logprob(mean, model, tok)
+    assert "the mean per character" in capsys.readouterr().out

@@ -1,9 +1,11 @@
 """Automatic feedback for the exercises at the end of each notebook.
 
 Each `check_...` runs your code on small inputs ("probes") and prints either a tick or what was
-expected, what came back and a hint. It returns True or False and never raises, so "Run All" keeps
-going while an exercise is unfinished. The first error your code raises ends the check with False:
-a tick means every probe ran. Solutions are in notebooks/solutions/.
+expected, what came back and a hint. It never raises, so "Run All" keeps going while an exercise is
+unfinished. The first error your code raises ends the check with a fail: a tick means every probe
+ran. It returns a `Verdict`, true when every probe passed (`assert check_...(...)` works), which
+Jupyter does not display: the printed message is the whole answer. Solutions are in
+notebooks/solutions/.
 """
 
 import functools
@@ -11,6 +13,41 @@ import math
 from collections import Counter
 
 import torch
+
+
+class Verdict:
+    """What a check returns: true when every probe passed, false otherwise (failed, or not
+    attempted yet). It compares equal to that bool. Jupyter shows nothing for it, since the check
+    has already printed its message; plain Python shows e.g. `<check most_common: passed>`."""
+
+    __slots__ = ("name", "status")
+
+    def __init__(self, name, status):
+        self.name, self.status = name, status  # status: "passed", "failed" or "not attempted"
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+    def __bool__(self):
+        return self.passed
+
+    def __eq__(self, other):
+        if isinstance(other, Verdict):
+            return self.passed == other.passed
+        if isinstance(other, bool):
+            return self.passed == other
+        return NotImplemented
+
+    def __hash__(self):
+        return hash(self.passed)
+
+    def __repr__(self):
+        return f"<check {self.name}: {self.status}>"
+
+    def _ipython_display_(self):
+        """Display nothing: the check printed its verdict already (a bare `False` would only
+        puzzle a learner who has not started the exercise)."""
 
 
 class _LearnerError(Exception):
@@ -46,18 +83,23 @@ def _report(name, problems, hint=""):
 
 def _checker(name, hint):
     """Turn a function that returns a list of (expected, got) problems into a check that prints
-    its verdict, returns True or False and never raises."""
+    its verdict, returns it as a `Verdict` and never raises."""
 
     def decorate(find_problems):
         @functools.wraps(find_problems)
         def check(*args, **kwargs):
+            return Verdict(name, _verdict(find_problems, args, kwargs))
+
+        def _verdict(find_problems, args, kwargs):
             try:
-                return _report(name, find_problems(*args, **kwargs), hint)
+                passed = _report(name, find_problems(*args, **kwargs), hint)
+                return "passed" if passed else "failed"
             except NotImplementedError:
                 print(
                     f"… {name}: not attempted yet "
                     "(replace the `raise NotImplementedError` with your code)"
                 )
+                return "not attempted"
             except _LearnerError as raised:  # the learner's bug: show it, do not crash the notebook
                 error = raised.error
                 print(f"✗ {name}: your code raised {type(error).__name__}: {error}")
@@ -65,7 +107,7 @@ def _checker(name, hint):
             except Exception as error:  # an answer of a type the check cannot even inspect
                 print(f"✗ {name}: could not check what your code returned")
                 print(f"    ({type(error).__name__}: {error})\n    hint: {hint}")
-            return False
+            return "failed"
 
         return check
 
@@ -233,6 +275,61 @@ def check_sample_bigram(sample_bigram):
     return problems
 
 
+def _trigram_reference(data, vocab_size, k):
+    counts = torch.zeros(vocab_size, vocab_size, vocab_size)
+    for a, b, c in zip(data[:-2].tolist(), data[1:-1].tolist(), data[2:].tolist(), strict=True):
+        counts[a, b, c] += 1
+    counts += k
+    return counts / counts.sum(-1, keepdim=True)
+
+
+@_checker(
+    "trigram_probs",
+    hint="number each triple (a * V + b) * V + c, torch.bincount(..., minlength=V ** 3), "
+    ".view(V, V, V), add k, divide each [a, b] row by its sum",
+)
+def check_trigram_probs(trigram_probs):
+    """Exercise 3 of notebook 03: trigram_probs(data, vocab_size, k) -> (V, V, V) table of
+    P(next = c | a, b) with add-k smoothing."""
+    g = torch.Generator().manual_seed(0)
+    data = torch.cat([torch.randint(5, (300,), generator=g), torch.tensor([4, 4, 4])])
+    # (what the probe is, data, k); data % 4 never uses id 4, as a validation text may lack a rare
+    # character of the vocabulary: its rows must still be there, uniform
+    probes = [
+        ("300 random ids < 5, k=1", data, 1.0),
+        ("the same ids, k=0.5", data, 0.5),
+        ("ids that never use id 4 (vocab_size=5), k=1", data % 4, 1.0),
+    ]
+    for probe, ids, k in probes:
+        got = _call(probe, trigram_probs, ids.clone(), 5, k)
+        expected = _trigram_reference(ids, 5, k)
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (5, 5, 5):
+            shape = tuple(got.shape) if isinstance(got, torch.Tensor) else got
+            return [(f"a tensor of shape (5, 5, 5) for {probe}", shape)]
+        got = got.float()
+        if _same(got, expected):
+            continue
+        if not torch.allclose(got.sum(-1), torch.ones(5, 5), atol=1e-4):
+            return [
+                (
+                    "every row probs[a, b] sums to 1 over the next character c",
+                    f"probs[0, 0].sum() = {got[0, 0].sum().item():.4f} ({probe})",
+                )
+            ]
+        if k != 1.0 and _same(got, _trigram_reference(ids, 5, 1.0)):
+            return [(f"counts + k with k={k}", "counts + 1: use the argument k")]
+        a, b = divmod(int((got - expected).abs().sum(-1).argmax()), 5)
+        rounded = [round(v, 3) for v in expected[a, b].tolist()]
+        return [
+            (
+                f"probs[{a}, {b}] = {rounded} (the counts of the triples {a}, {b}, c plus k, "
+                f"divided by their sum; {probe})",
+                [round(v, 3) for v in got[a, b].tolist()],
+            )
+        ]
+    return []
+
+
 # --- notebooks 04-07: attention and blocks --------------------------------------------------------
 
 
@@ -273,6 +370,44 @@ def check_causal_average(causal_average):
         )
         if problem:
             return [problem]
+    return []
+
+
+def _window_average(x, w):
+    T = x.shape[1]
+    return torch.stack([x[:, max(0, t - w + 1) : t + 1].mean(1) for t in range(T)], dim=1)
+
+
+@_checker(
+    "window_average",
+    hint="keep s <= t and s > t - w: torch.tril(ones) * torch.triu(ones, diagonal=-(w - 1)), "
+    "each row divided by its sum, @ x",
+)
+def check_window_average(window_average):
+    """Exercise 2 of notebook 04: out[b, t] = mean of x[b, t-w+1 .. t] (fewer at the start)."""
+    g = torch.Generator().manual_seed(0)
+    # a second T (T must come from x) and two edge cases: w=1 is x itself, w >= T the whole past
+    for shape, w in [((2, 8, 3), 3), ((1, 5, 2), 1), ((2, 4, 2), 10)]:
+        x = torch.randn(shape, generator=g)
+        got = _call(f"x of shape {shape}, w={w}", window_average, x.clone(), w)
+        expected = _window_average(x, w)
+        if not isinstance(got, torch.Tensor) or got.shape != x.shape:
+            return [(f"a tensor of shape {shape}", getattr(got, "shape", got))]
+        if _same(got, expected):
+            continue
+        if w < shape[1] and _same(got, _window_average(x, shape[1])):
+            return [(f"each position averages its last {w} positions", "the whole past")]
+        if _same(got, _window_average(x, w + 1)):
+            return [
+                (f"each position averages {w} positions (itself and {w - 1} before)", f"{w + 1}")
+            ]
+        return [
+            (
+                f"out[0, :, 0] = {[round(v, 3) for v in expected[0, :, 0].tolist()]} "
+                f"for x of shape {shape}, w={w}",
+                [round(v, 3) for v in got[0, :, 0].tolist()],
+            )
+        ]
     return []
 
 
@@ -458,6 +593,148 @@ def check_block(MyBlock):
     return problems
 
 
+def _window_weights(head, x, window, scale=None):
+    """The weights of `head` when position t reads only positions t - window + 1 .. t."""
+    T = x.shape[1]
+    q, k = head.query(x), head.key(x)
+    scale = k.shape[-1] ** -0.5 if scale is None else scale
+    t = torch.arange(T)
+    allowed = (t[None, :] <= t[:, None]) & (t[None, :] > t[:, None] - window)
+    wei = (q @ k.transpose(-2, -1) * scale).masked_fill(~allowed, float("-inf"))
+    return torch.softmax(wei, dim=-1)
+
+
+@_checker(
+    "window_attention_weights",
+    hint="allowed = (s <= t) & (s > t - window) with t = torch.arange(T)[:, None] and "
+    "s = torch.arange(T)[None, :]; masked_fill(~allowed, -inf) before the softmax",
+)
+def check_window_attention_weights(window_attention_weights):
+    """Exercise 2 of notebook 05: window_attention_weights(head, x, window) -> (B, T, T) weights
+    in which position t reads only itself and the window - 1 positions before it."""
+    from helpers import Head
+
+    torch.manual_seed(0)
+    head = Head(16, 8, 8)
+    g = torch.Generator().manual_seed(1)
+    # T=5: shorter than the head's context_length; window 8 >= T: the plain causal weights
+    for shape, window in [((2, 8, 16), 3), ((1, 5, 16), 2), ((2, 6, 16), 8)]:
+        x = torch.randn(shape, generator=g)
+        probe = f"Head(16, 8, 8), x of shape {shape}, window={window}"
+        with torch.no_grad():
+            got = _call(probe, window_attention_weights, head, x.clone(), window)
+            expected = _window_weights(head, x, window)
+            wider = _window_weights(head, x, window + 1)
+            unscaled = _window_weights(head, x, window, scale=1.0)
+        B, T, _ = shape
+        if not isinstance(got, torch.Tensor) or tuple(got.shape) != (B, T, T):
+            return [(f"weights of shape {(B, T, T)} for {probe}", getattr(got, "shape", got))]
+        got = got.detach()
+        if _same(got, expected):
+            continue
+        if not torch.allclose(got.sum(-1), torch.ones(B, T), atol=1e-4):
+            return [
+                (
+                    "each row of weights sums to 1 (mask with -inf before the softmax)",
+                    f"row sums {[round(v, 3) for v in got[0].sum(-1).tolist()]}",
+                )
+            ]
+        if window < T and _same(got, _window_weights(head, x, T)):
+            return [(f"position t reads only its last {window} positions", "the whole past")]
+        if _same(got, wider):
+            return [(f"{window} positions per row (itself and {window - 1} before)", window + 1)]
+        if _same(got, unscaled):
+            return [("scores scaled by head_size ** -0.5, as in Head", "unscaled scores")]
+        return [
+            (
+                f"row {T - 1} = {[round(v, 3) for v in expected[0, -1].tolist()]} for {probe}",
+                [round(v, 3) for v in got[0, -1].tolist()],
+            )
+        ]
+    return []
+
+
+@_checker(
+    "mha_param_count",
+    hint="each head: 3 matrices of n_embd x head_size (no bias); proj: a "
+    "(num_heads * head_size) x n_embd matrix plus n_embd biases",
+)
+def check_mha_param_count(mha_param_count):
+    """Exercise 2 of notebook 06: mha_param_count(n_embd, num_heads, head_size) -> the number of
+    parameters of MultiHeadAttention(n_embd, num_heads, head_size, context_length)."""
+    from helpers import MultiHeadAttention
+
+    problems = []
+    # (16, 3, 4): heads that do not fill n_embd (3 * 4 = 12 channels), which the class allows
+    for n_embd, num_heads, head_size in [(32, 4, 8), (32, 1, 32), (16, 3, 4), (384, 6, 64)]:
+        shape = f"n_embd={n_embd}, num_heads={num_heads}, head_size={head_size}"
+        got = _call(shape, mha_param_count, n_embd, num_heads, head_size)
+        module = MultiHeadAttention(n_embd, num_heads, head_size, 8)
+        expected = sum(p.numel() for p in module.parameters())
+        if got == expected:
+            continue
+        concat = num_heads * head_size
+        known = {
+            n_embd: "the n_embd biases of proj are missing",
+            concat * n_embd + n_embd: "proj is missing",
+            -3 * concat: "key, query and value have no bias (bias=False)",
+            concat * n_embd - n_embd * n_embd: "proj maps num_heads * head_size channels, "
+            "not n_embd, back to n_embd",
+        }
+        why = known.get(expected - got) if isinstance(got, int) else None
+        problems.append((f"{expected:,} for {shape}", f"{got}" + (f" ({why})" if why else "")))
+    return problems
+
+
+def _post_ln(block, x):
+    x = block.ln1(x + block.sa(x))
+    return block.ln2(x + block.ffwd(x))
+
+
+@_checker(
+    "PostLNBlock",
+    hint="subclass Block and write only forward: x = self.ln1(x + self.sa(x)); "
+    "return self.ln2(x + self.ffwd(x))",
+)
+def check_post_ln_block(MyPostLNBlock):
+    """Exercise 2 of notebook 07: a post-LayerNorm Block(n_embd, n_head, context_length) with the
+    parameter names of Block (sa, ffwd, ln1, ln2)."""
+    from helpers import Block
+
+    mine, x, problems = _build_and_call(MyPostLNBlock, (16, 4, 8), 16, "the shape of the input")
+    if problems:
+        return problems
+    reference = Block(16, 4, 8)
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        return [("parameters named like Block's: sa, ffwd, ln1, ln2", str(error).splitlines()[0])]
+    causal = _causality_problem(mine, x)
+    if causal:
+        return [causal]
+    with torch.no_grad():
+        got = _call("an input of shape (2, 8, 16)", mine, x)
+        expected, pre_ln = _post_ln(reference, x), reference(x)
+        no_residual = reference.ln2(reference.ffwd(reference.ln1(reference.sa(x))))
+    if _same(got, expected):
+        return []
+    if _same(got, pre_ln):
+        return [
+            (
+                "LayerNorm after each residual sum (post-LN): x = ln1(x + sa(x))",
+                "LayerNorm before each sub-layer (pre-LN): that is Block itself",
+            )
+        ]
+    if _same(got, no_residual):
+        return [("x + sa(x) inside ln1, x + ffwd(x) inside ln2", "no residual connections")]
+    return [
+        (
+            "ln2(y + ffwd(y)) with y = ln1(x + sa(x)), same weights as helpers.Block",
+            "a different output",
+        )
+    ]
+
+
 # --- notebooks 08-09: the full model ---------------------------------------------------------------
 
 
@@ -510,4 +787,144 @@ def check_most_likely_next(most_likely_next, model, tokenizer):
         expected = tokenizer.itos[int(probs.argmax())]
         if got != expected:
             problems.append((f"{expected!r} after {prompt!r}", got))
+    return problems
+
+
+def _gpt_params(config, tied):
+    from helpers import GPT
+
+    torch.manual_seed(0)
+    model = GPT(config)
+    if tied:
+        model.lm_head.weight = model.token_embedding_table.weight
+    return sum(p.numel() for p in model.parameters())  # a shared tensor counts once
+
+
+@_checker(
+    "gpt_param_count",
+    hint="embeddings (vocab_size + context_length) * n_embd; per block 12 * n_embd**2 + "
+    "10 * n_embd; ln_f 2 * n_embd; lm_head n_embd * vocab_size + vocab_size; tied: the "
+    "lm_head's weight is the embedding's, its bias stays",
+)
+def check_gpt_param_count(gpt_param_count):
+    """Exercise 2 of notebook 08: gpt_param_count(config, tied) -> the number of parameters of
+    GPT(config), with the output head's weight tied to the token embedding when tied=True."""
+    from helpers import GPTConfig
+
+    problems = []
+    for shape in [(65, 64, 64, 4, 2), (11, 8, 16, 2, 3), (100, 32, 48, 3, 1)]:
+        config = GPTConfig(*shape, dropout=0.0)
+        V, L, C, _, _ = shape
+        for tied in (False, True):
+            probe = f"{config}, tied={tied}"
+            got = _call(probe, gpt_param_count, config, tied)
+            expected = _gpt_params(config, tied)
+            if got == expected:
+                continue
+            known = {
+                V * C: "vocab_size * n_embd too few: is the lm_head's weight missing?",
+                -V * C: "the shared weight counted twice: tied, lm_head's weight IS the "
+                "token embedding's",
+                V: "lm_head's bias missing (tying shares the weight only)",
+                V * C + V: "lm_head missing",
+                L * C: "the position embedding missing",
+                2 * C: "ln_f missing",
+            }
+            why = known.get(expected - got) if isinstance(got, int) else None
+            problems.append((f"{expected:,} for {probe}", f"{got}" + (f" ({why})" if why else "")))
+        if problems:
+            return problems
+    return problems
+
+
+def _top_p(logits, p):
+    """The reference: logits outside the nucleus (the fewest likeliest ids whose probabilities
+    add up to at least p) set to -inf, in the original order."""
+    probs, order = torch.softmax(logits, dim=-1).sort(dim=-1, descending=True)
+    before = probs.cumsum(dim=-1) - probs  # probability of the ids ranked above each one
+    drop = (before >= p).scatter(-1, order, before >= p)
+    return logits.masked_fill(drop, float("-inf"))
+
+
+@_checker(
+    "top_p_filter",
+    hint="sort the probabilities (descending), cumsum; an id stays while the ids ranked above it "
+    "add up to less than p (so the likeliest always stays); set the others' logits to -inf in "
+    "the original order (scatter, or index with the sort order)",
+)
+def check_top_p(top_p_filter):
+    """Exercise 3 of notebook 08: top_p_filter(logits, p) -> logits of shape (B, V) with every id
+    outside the nucleus set to -inf."""
+    probs = torch.tensor([[0.15, 0.5, 0.05, 0.3], [0.1, 0.2, 0.3, 0.4]])
+    logits = probs.log()
+    problems = []
+    for p, what in [
+        (0.6, "row 0: 0.5 is short of 0.6, 0.5 + 0.3 reaches it: ids 1 and 3 stay, in place"),
+        (0.45, "row 0: 0.5 alone reaches 0.45: only id 1"),
+        (0.01, "the likeliest id always stays"),
+        (1.0, "p = 1 keeps every id"),
+    ]:
+        got = _call(f"p={p}", top_p_filter, logits.clone(), p)
+        expected = _top_p(logits, p)
+        if not isinstance(got, torch.Tensor) or got.shape != logits.shape:
+            problems.append(
+                (f"logits of shape {tuple(logits.shape)} for p={p}", getattr(got, "shape", got))
+            )
+        elif not torch.equal(torch.isinf(got), torch.isinf(expected)):
+            kept = [torch.nonzero(~torch.isinf(row)).flatten().tolist() for row in got]
+            want = [torch.nonzero(~torch.isinf(row)).flatten().tolist() for row in expected]
+            problems.append((f"p={p}: ids kept per row {want} ({what})", f"ids kept {kept}"))
+        elif not torch.allclose(got[~torch.isinf(got)], logits[~torch.isinf(expected)]):
+            problems.append((f"p={p}: the kept logits unchanged", "the kept logits were changed"))
+    return problems
+
+
+def _continuation_logprob(model, tokenizer, prompt, continuation):
+    ids = tokenizer.encode(prompt + continuation)
+    device = next(model.parameters()).device
+    with torch.no_grad():
+        logits, _ = model(torch.tensor([ids[:-1]], device=device))
+    logprobs = torch.log_softmax(logits[0].float().cpu(), dim=-1)
+    start = len(tokenizer.encode(prompt)) - 1  # the position that predicts the first new char
+    targets = torch.tensor(ids[start + 1 :])
+    per_char = logprobs[start:].gather(-1, targets[:, None])[:, 0]
+    return per_char.sum().item(), per_char
+
+
+@_checker(
+    "continuation_logprob",
+    hint="ids = encode(prompt + continuation); logits, _ = model(ids[:-1]); log_softmax; "
+    "add up the log-probabilities of the continuation's ids at the positions that predict them",
+)
+def check_continuation_logprob(continuation_logprob, model, tokenizer):
+    """Exercise 2 of notebook 09: continuation_logprob(model, tokenizer, prompt, continuation) ->
+    ln P(continuation | prompt), a float: the sum over the continuation's characters."""
+    probes = [("ROMEO", ":\n"), ("First", " Citizen"), ("To be or not to b", "e")]
+    if not all(ch in tokenizer.stoi for pair in probes for ch in "".join(pair)):
+        # another text than tinyshakespeare: probes of the same lengths from its own characters
+        text = "".join(tokenizer.itos[i % tokenizer.vocab_size] for i in range(18))
+        probes = [(text[:5], text[5:7]), (text[:5], text[5:13]), (text[:17], text[17])]
+    problems = []
+    for prompt, continuation in probes:
+        probe = f"prompt {prompt!r}, continuation {continuation!r}"
+        got = _as_float(_call(probe, continuation_logprob, model, tokenizer, prompt, continuation))
+        expected, per_char = _continuation_logprob(model, tokenizer, prompt, continuation)
+        if isinstance(got, float) and math.isclose(got, expected, rel_tol=1e-4, abs_tol=1e-3):
+            continue
+        whole, _ = _continuation_logprob(model, tokenizer, prompt[:1], prompt[1:] + continuation)
+        known = [
+            (per_char.mean().item(), "the mean per character: add them up instead"),
+            (whole, "the prompt's own characters scored too"),
+            (-expected, "the sign flipped: a log-probability is at most 0"),
+            (expected / math.log(2), "in bits: use the natural log (log_softmax)"),
+        ]
+        why = next(
+            (
+                text
+                for value, text in known
+                if isinstance(got, float) and math.isclose(got, value, rel_tol=1e-4, abs_tol=1e-3)
+            ),
+            None,
+        )
+        problems.append((f"{expected:.4f} for {probe}", f"{got}" + (f" ({why})" if why else "")))
     return problems
