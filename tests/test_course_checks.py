@@ -238,6 +238,24 @@ def test_most_likely_next(capsys):
     assert "after 'ROMEO'" in capsys.readouterr().out
 
 
+def test_most_likely_next_on_a_text_without_shakespeares_letters(capsys):
+    """On your own text the probes are written with its own characters."""
+    from helpers import GPT, GPTConfig
+
+    tok = CharTokenizer.from_text("αβγδε ζηθ ικλμ\n")
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2, n_layer=1)
+    model = GPT(config).eval()
+
+    def right(model, tokenizer, prompt):
+        logits, _ = model(torch.tensor([tokenizer.encode(prompt)]))
+        return tokenizer.itos[int(logits[0, -1].argmax())]
+
+    assert C.check_most_likely_next(right, model, tok)
+    assert not C.check_most_likely_next(lambda m, t, p: "α", model, tok)
+    assert "after ' αβγδ'" in capsys.readouterr().out  # the vocabulary's own characters
+
+
 # --- an error in any probe fails the check, however well the earlier probes went ------------------
 
 
@@ -804,6 +822,77 @@ def test_continuation_logprob_crash_on_a_one_character_continuation(capsys, tiny
     assert crashed(out, "TypeError") and "continuation 'e'" in out
 
 
+# --- notebook 11 ---------------------------------------------------------------------------------
+
+
+def shares_right(global_batch, world_size):
+    base, extra = divmod(global_batch, world_size)
+    return [base + (r < extra) for r in range(world_size)]
+
+
+def test_batch_shares(capsys):
+    assert C.check_batch_shares(shares_right)
+    # plausible mistake: floor division drops the rows left over
+    assert not C.check_batch_shares(lambda b, w: [b // w] * w)
+    out = capsys.readouterr().out
+    assert "expected: [5, 4] for global_batch=9, world_size=2" in out
+    assert "[4, 4] (8 rows in all: 1 of the batch lost)" in out
+    # plausible mistake: the last rank takes everything left over
+    assert not C.check_batch_shares(lambda b, w: [b // w] * (w - 1) + [b - (w - 1) * (b // w)])
+    assert "[2, 2, 2, 4] (as even as possible" in capsys.readouterr().out
+    assert not C.check_batch_shares(lambda b, w: sorted(shares_right(b, w)))
+    assert "(the first ranks take the extra rows)" in capsys.readouterr().out
+
+
+def test_batch_shares_crash_on_a_single_rank(capsys):
+    def by_pairs(b, w):  # fine until world_size=1
+        return shares_right(b, w) if w > 1 else [b][1]
+
+    assert not C.check_batch_shares(by_pairs)
+    out = capsys.readouterr().out
+    assert crashed(out, "IndexError") and "world_size=1" in out
+
+
+def accumulate_right(model, x, y, micro_batches):
+    for xs, ys in zip(x.tensor_split(micro_batches), y.tensor_split(micro_batches), strict=True):
+        (model(xs, ys)[1] * len(xs) / len(x)).backward()
+
+
+def test_accumulated_grads(capsys):
+    assert C.check_accumulated_grads(accumulate_right)
+
+    def summed(model, x, y, k):  # plausible mistake: each micro-batch's mean, unweighted
+        for xs, ys in zip(x.tensor_split(k), y.tensor_split(k), strict=True):
+            model(xs, ys)[1].backward()
+
+    assert not C.check_accumulated_grads(summed)
+    out = capsys.readouterr().out
+    assert "2.00 times too large: each micro-batch's mean loss needs a weight" in out
+
+    def divided(model, x, y, k):  # right for equal micro-batches only
+        for xs, ys in zip(x.tensor_split(k), y.tensor_split(k), strict=True):
+            (model(xs, ys)[1] / k).backward()
+
+    assert not C.check_accumulated_grads(divided)
+    out = capsys.readouterr().out
+    assert "micro_batches=4" in out and "micro_batches=2" not in out
+    assert "unequal size, 2, 2, 1, 1 rows" in out
+    assert not C.check_accumulated_grads(lambda model, x, y, k: None)  # no backward at all
+    assert "some .grad is None" in capsys.readouterr().out
+
+
+def test_accumulated_grads_crash_on_a_later_probe(capsys):
+    def equal_parts(model, x, y, k):  # right while k divides the rows, a crash at 6 rows in 4
+        rows = len(x) // k
+        assert rows * k == len(x), f"{len(x)} rows do not split into {k} equal parts"
+        for i in range(0, len(x), rows):
+            (model(x[i : i + rows], y[i : i + rows])[1] / k).backward()
+
+    assert not C.check_accumulated_grads(equal_parts)
+    out = capsys.readouterr().out
+    assert crashed(out, "AssertionError") and "micro_batches=4" in out
+
+
 # --- every check: not attempted, and what a notebook shows for the verdict ----------------------
 
 
@@ -831,7 +920,7 @@ ALL_CHECKS = sorted(name for name in dir(C) if name.startswith("check_"))
 
 
 def test_every_check_is_listed():
-    assert len(ALL_CHECKS) == 20, ALL_CHECKS  # a new check gets its tests in this file too
+    assert len(ALL_CHECKS) == 22, ALL_CHECKS  # a new check gets its tests in this file too
 
 
 @pytest.mark.parametrize("name", ALL_CHECKS)

@@ -773,6 +773,18 @@ def check_sample_next(my_sample_next):
     return problems
 
 
+def _writable(tokenizer, probes):
+    """The probes (strings, or tuples of strings) written only with the model's characters; on a
+    text where none can be written (your own text), probes made of its own characters instead."""
+    vocab = set(tokenizer.chars)
+    kept = [p for p in probes if set("".join(p) if isinstance(p, tuple) else p) <= vocab]
+    if kept:
+        return kept
+    chars = "".join(tokenizer.chars)
+    made = [chars[1:6], chars[-5:], chars[len(chars) // 2 :][:8]]
+    return [(m[:-2], m[-2:]) for m in made] if isinstance(probes[0], tuple) else made
+
+
 @_checker(
     "most_likely_next", hint="logits, _ = model(idx); take logits[0, -1].argmax() and decode it"
 )
@@ -781,7 +793,8 @@ def check_most_likely_next(most_likely_next, model, tokenizer):
     from helpers.course.playground import next_char_probs
 
     problems = []
-    for prompt in ("ROMEO", "To be or not to b", "First Citizen:\n"):
+    prompts = _writable(tokenizer, ("ROMEO", "To be or not to b", "First Citizen:\n"))
+    for prompt in prompts:
         got = _call(f"the prompt {prompt!r}", most_likely_next, model, tokenizer, prompt)
         probs, _ = next_char_probs(model, tokenizer, prompt)
         expected = tokenizer.itos[int(probs.argmax())]
@@ -899,7 +912,9 @@ def _continuation_logprob(model, tokenizer, prompt, continuation):
 def check_continuation_logprob(continuation_logprob, model, tokenizer):
     """Exercise 2 of notebook 09: continuation_logprob(model, tokenizer, prompt, continuation) ->
     ln P(continuation | prompt), a float: the sum over the continuation's characters."""
-    probes = [("ROMEO", ":\n"), ("First", " Citizen"), ("To be or not to b", "e")]
+    probes = _writable(
+        tokenizer, [("ROMEO", ":\n"), ("First", " Citizen"), ("To be or not to b", "e")]
+    )
     if not all(ch in tokenizer.stoi for pair in probes for ch in "".join(pair)):
         # another text than tinyshakespeare: probes of the same lengths from its own characters
         text = "".join(tokenizer.itos[i % tokenizer.vocab_size] for i in range(18))
@@ -927,4 +942,84 @@ def check_continuation_logprob(continuation_logprob, model, tokenizer):
             None,
         )
         problems.append((f"{expected:.4f} for {probe}", f"{got}" + (f" ({why})" if why else "")))
+    return problems
+
+
+# --- notebook 11 -------------------------------------------------------------------------------
+
+
+@_checker(
+    "batch_shares",
+    hint="divmod(global_batch, world_size) gives the rows every rank takes and how many are left "
+    "over; give the first `left over` ranks one row more",
+)
+def check_batch_shares(batch_shares):
+    """Exercise 1 of notebook 11: batch_shares(global_batch, world_size) -> the rows each rank
+    takes, as even as possible, the first ranks one more where it does not divide."""
+    problems = []
+    for global_batch, world_size in [(64, 2), (9, 2), (10, 4), (3, 3), (7, 1), (64, 3)]:
+        base, extra = divmod(global_batch, world_size)
+        expected = [base + (r < extra) for r in range(world_size)]
+        probe = f"global_batch={global_batch}, world_size={world_size}"
+        got = _call(probe, batch_shares, global_batch, world_size)
+        if got == expected:
+            continue
+        got = list(got) if isinstance(got, (list, tuple)) else got
+        why = ""
+        if isinstance(got, list) and all(isinstance(n, int) for n in got):
+            if len(got) != world_size:
+                why = f" ({len(got)} shares for {world_size} ranks)"
+            elif sum(got) != global_batch:
+                why = f" ({sum(got)} rows in all: {global_batch - sum(got)} of the batch lost)"
+            elif max(got) - min(got) > 1:
+                why = " (as even as possible: shares differ by one row at most)"
+            else:
+                why = " (the first ranks take the extra rows)"
+        problems.append((f"{expected} for {probe}", f"{got}{why}"))
+    return problems
+
+
+def _grads(model):
+    return [p.grad.clone() if p.grad is not None else None for p in model.parameters()]
+
+
+@_checker(
+    "accumulated_grads",
+    hint="split x and y with x.tensor_split(micro_batches); for each part, backward() on its "
+    "loss * (its rows / all rows): the gradients add up in .grad",
+)
+def check_accumulated_grads(accumulated_grads):
+    """Exercise 2 of notebook 11: accumulated_grads(model, x, y, micro_batches) leaves in every
+    parameter's .grad the gradient of the mean loss over all rows of x, computed in
+    `micro_batches` forward and backward passes (gradient accumulation)."""
+    from helpers.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=1, dropout=0)
+    model = GPT(config)
+    x, y = torch.randint(11, (6, 8)), torch.randint(11, (6, 8))
+    model.zero_grad(set_to_none=True)
+    model(x, y)[1].backward()
+    expected = _grads(model)
+    problems = []
+    for micro_batches in (1, 2, 3, 4):  # 6 rows in 4 micro-batches: 2, 2, 1, 1
+        model.zero_grad(set_to_none=True)
+        probe = f"6 rows in micro_batches={micro_batches}"
+        _call(probe, accumulated_grads, model, x, y, micro_batches)
+        got = _grads(model)
+        if any(g is None for g in got):
+            problems.append((f"every parameter's .grad set, for {probe}", "some .grad is None"))
+            break
+        if all(
+            torch.allclose(g, e, atol=1e-6, rtol=1e-4) for g, e in zip(got, expected, strict=True)
+        ):
+            continue
+        ratio = (got[0].norm() / expected[0].norm()).item()
+        if abs(ratio - micro_batches) < 1e-3 * micro_batches and micro_batches > 1:
+            why = f" ({ratio:.2f} times too large: each micro-batch's mean loss needs a weight)"
+        elif micro_batches == 4:
+            why = " (micro-batches of unequal size, 2, 2, 1, 1 rows: weight each by its rows / 6)"
+        else:
+            why = f" (its norm is {ratio:.3f} times the full batch's)"
+        problems.append((f"the full batch's gradient, for {probe}", f"another gradient{why}"))
     return problems
