@@ -383,6 +383,25 @@ def read_text(path):
     return Corpus(name=name, text=text)
 
 
+def size_notice(train_characters, preset_name):
+    """What to expect from a preset on a training split of this size ("" when it is ample)."""
+    if preset_name == "gpu" and train_characters < 1_000_000:
+        return (
+            f"note: {train_characters:,} training characters is little for the gpu preset's "
+            "10.8 M parameters (it overfits even tinyshakespeare's 1.0 M after about 3,500 steps "
+            "on a GPU): expect the validation loss to turn up early. The checkpoint keeps the "
+            "best point, and patience stops the run; the cpu preset may do as well."
+        )
+    if preset_name == "cpu" and train_characters < 200_000:
+        return (
+            f"note: {train_characters:,} training characters is little even for the cpu preset "
+            "(on a 45,000-character training split it was at its best after 500 steps, then "
+            "overfit: bench/OWN_TEXT_RESULTS.md). The checkpoint keeps the best point; fewer "
+            "steps (max_iters) lose nothing."
+        )
+    return ""
+
+
 def vocabulary_notice(vocab_size):
     """What a large vocabulary costs, or "" for a usual one."""
     if vocab_size <= LARGE_VOCABULARY:
