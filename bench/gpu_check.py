@@ -15,13 +15,18 @@ On a CUDA GPU it
    the best validation loss and its step, and the total time;
 4. samples 500 characters from the trained model with the plain loop and with the KV cache (speed
    of each, and whether greedy decoding gives the same characters);
-5. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
-6. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
+5. trains the same model briefly through the DDP path, `torchrun --standalone --nproc_per_node=1
+   -m helpers train` (NCCL, torch.compile and bf16 as above; 500 steps), so that the multi-GPU
+   code runs whenever a GPU is at hand: its backend, ms per step against the plain run's, and
+   validation loss;
+6. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
+7. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
 
 The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box: run it from
 the checkout as `PYTHONPATH=. python bench/gpu_check.py` when the course is not installed). The target: all
 of it in under 8 minutes on one H100. `--dry-run` runs the same steps on the CPU with a tiny model
-and writes into build/gpu_check_dry/ unless --out says otherwise; CI runs it.
+and writes into build/gpu_check_dry/ unless --out says otherwise (its DDP step uses Gloo); CI
+runs it.
 """
 
 import argparse
@@ -65,6 +70,8 @@ DRY_RUN_FLAGS = [
     "--eval-interval", "10", "--patience", "15", "--threads", "1", "--warmup-iters", "5",
 ]  # fmt: skip
 GPU_FLAGS = ["--eval-interval", "100", "--patience", "15", "--log-interval", "100"]
+DDP_FLAGS = ["--max-iters", "500", "--eval-interval", "250", "--log-interval", "100"]
+TORCHRUN = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1"]  # = torchrun
 
 
 def say(log, *parts):
@@ -94,21 +101,18 @@ def peak_flops(name):
     return None
 
 
-def train(out, dry_run, log):
-    """Run the training command as a learner would; return (checkpoint path, seconds)."""
-    checkpoint = out / ("gpu_check_dry.pt" if dry_run else "gpu_check.pt")
-    command = [
-        sys.executable,
-        "-m",
-        "helpers",
-        "train",
-        "--preset",
-        "gpu",
-        "--out",
-        str(checkpoint),
-    ]
+def train(out, dry_run, log, ddp=False):
+    """Run the training command as a learner would (with ddp: under torchrun, one process);
+    return (checkpoint path, seconds)."""
+    name = "gpu_check_ddp" if ddp else "gpu_check"
+    checkpoint = out / (f"{name}_dry.pt" if dry_run else f"{name}.pt")
+    command = [sys.executable, *(TORCHRUN if ddp else [])]
+    command += ["-m", "helpers", "train", "--preset", "gpu", "--out", str(checkpoint)]
     command += ["--overwrite", "--sample-chars", "0"] + (DRY_RUN_FLAGS if dry_run else GPU_FLAGS)
-    say(log, "$ python", " ".join(command[1:]))
+    if ddp and not dry_run:
+        command += DDP_FLAGS  # later flags win: a short run
+    shown = ["torchrun", *command[3:]] if ddp else ["python", *command[1:]]
+    say(log, "$", " ".join(shown))
     start = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(
@@ -119,6 +123,30 @@ def train(out, dry_run, log):
     if process.returncode != 0:
         raise SystemExit(f"error: the training command failed (exit {process.returncode}).")
     return checkpoint, time.perf_counter() - start
+
+
+def late_ms_per_step(history):
+    """ms per step between the last two evaluations: after compiling and warming up."""
+    (s0, s1), (t0, t1) = history["step"][-2:], history["seconds"][-2:]
+    return round((t1 - t0) / max(s1 - s0, 1) * 1000, 2)
+
+
+def ddp_path(out, dry_run, log):
+    """The DDP path under torchrun with one process: what it used and how fast it went."""
+    checkpoint, command_seconds = train(out, dry_run, log, ddp=True)
+    history = json.loads(history_path(checkpoint).read_text(encoding="utf-8"))
+    steps = history["step"][-1]
+    return {
+        "backend": history["backend"],
+        "world_size": history["world_size"],
+        "dtype": history["dtype"],
+        "compile_seconds": history["compile_seconds"],
+        "steps": steps,
+        "ms_per_step": round(history["train_seconds"] / max(steps, 1) * 1000, 2),
+        "late_ms_per_step": late_ms_per_step(history),
+        "val": round(history["val"][-1], 4),
+        "command_seconds": round(command_seconds, 1),
+    }
 
 
 def val_after(history, seconds):
@@ -167,7 +195,7 @@ def notebook(out, dry_run, log):
 
 
 def report(results):
-    r, t = results, results["training"]
+    r, t, d = results, results["training"], results["ddp"]
     rows = [
         ("device", r["gpu"]["device"]),
         ("compute capability", r["gpu"].get("capability", "-")),
@@ -203,6 +231,13 @@ def report(results):
             f"{r['sampling']['kv_cache']:,.0f} chars/s",
         ),
         ("greedy text, plain = KV cache", "yes" if r["sampling"]["greedy_equal"] else "NO"),
+        (
+            "DDP: torchrun, 1 process",
+            f"{d['backend']}, {d['dtype']}, compile {d['compile_seconds']:.1f} s, {d['steps']} steps, "
+            f"{d['late_ms_per_step']:.1f} ms per step after warm-up (plain run "
+            f"{t['late_ms_per_step']:.1f}), val "
+            f"{d['val']:.4f}, {d['command_seconds']:.0f} s in all",
+        ),
         ("notebook 08 headless", r["notebook"]),
         ("gpu_check.py, total", f"{r['total_seconds']:.0f} s"),
     ]
@@ -273,6 +308,7 @@ def main(argv=None):
                 "stopped": history.get("stopped", ""),
                 "train_seconds": round(seconds, 1),
                 "ms_per_step": round(seconds / max(steps, 1) * 1000, 2),
+                "late_ms_per_step": late_ms_per_step(history),
                 "tokens_per_second": round(tokens_per_second),
                 "mfu": round(tokens_per_second * flops_per_token / peak, 4) if peak else None,
                 "val_after_seconds": {str(s): val_after(history, s) for s in (30, 60, 120)},
@@ -282,6 +318,7 @@ def main(argv=None):
             },
             "sampling": {**speeds, "greedy_equal": greedy_equal, "chars": n_chars},
             "sample": text,
+            "ddp": ddp_path(out, args.dry_run, log),
             "notebook": notebook(out, args.dry_run, log),
         }
         results["total_seconds"] = round(time.perf_counter() - began, 1)

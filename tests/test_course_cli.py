@@ -411,3 +411,4 @@ def test_the_training_command_reads_a_folder_of_texts(tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"text: notes/ (2 files), {len(TEXT) + 2:,} characters" in result.stdout
     assert load_checkpoint(tmp_path / "ck.pt")["text"]["name"] == "notes/ (2 files)"
+    assert "training characters is little even for the cpu preset" in result.stdout

@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 from helpers import GPT, GPTConfig  # noqa: E402
 from helpers.course.diagrams import (  # noqa: E402
     block_diagram,
+    data_parallel,
     gpt_diagram,
     heads_split_concat,
     qkv_flow,
@@ -231,7 +232,42 @@ def test_gpt_diagram_refuses_what_is_not_a_config():
         (block_diagram, "07"),
         (view_transpose_shapes, "08"),
         (gpt_diagram, "08"),
+        (data_parallel, "11"),
     ],
 )
 def test_each_diagram_says_which_notebook_shows_it(draw, notebook):
     assert f"Shown in notebook {notebook}" in " ".join(draw.__doc__.split())
+
+
+@pytest.mark.parametrize("world_size,global_batch", [(1, 64), (2, 64), (2, 9), (3, 10), (4, 64)])
+def test_data_parallel_draws_every_rank_its_rows_and_one_all_reduce(
+    world_size, global_batch, tmp_path
+):
+    fig = data_parallel(world_size, global_batch)
+    render(fig, tmp_path / "ddp.png")
+    found = labels(fig)
+    assert "all-reduce" in found and f"({global_batch}, T)" in found
+    assert found.count("all-reduce") == 1, "one all-reduce for all the ranks"
+    for name in ("forward+backward", "AdamW step", "same g: same weights"):
+        assert found.count(name) == world_size, f"each rank should show {name!r}"
+    ranks = [text for text in found if text.startswith("rank ")]
+    assert ranks == [f"rank {r}" for r in range(world_size)]
+    rows = [text for text in found if text.startswith("rows ")]
+    sizes = [int(b) - int(a) + 1 for a, b in (text[5:].split("–") for text in rows)]
+    assert sum(sizes) == global_batch and max(sizes) - min(sizes) <= 1, rows
+    assert rows[0].startswith("rows 0–") and rows[-1].endswith(f"–{global_batch - 1}")
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        ((5, 64), "world_size must be 1 to 4"),
+        ((0, 64), "world_size must be a positive whole number"),
+        ((2, 1), "global batch of 1 cannot give each of 2 ranks a row"),
+        ((2, 2.5), "global_batch must be a positive whole number"),
+    ],
+)
+def test_data_parallel_refuses_what_it_cannot_draw(args, message):
+    with pytest.raises(ValueError, match=message):
+        data_parallel(*args)
+    assert not plt.get_fignums()

@@ -18,7 +18,10 @@ def test_the_chapters_are_in_order_and_every_notebook_has_some():
     assert starts == sorted(starts) and starts[0] == 0
     assert starts[-1] < 1 * 3600 + 56 * 60 + 20  # the video lasts 1:56:20
     covered = {nb for _, _, nb in lecture.CHAPTERS}
-    assert covered == {p.name[:2] for p in NOTEBOOKS}, "a notebook without chapters, or a typo"
+    assert not covered & set(lecture.BEYOND), "a notebook both in the lecture and beyond it"
+    assert covered | set(lecture.BEYOND) == {p.name[:2] for p in NOTEBOOKS}, (
+        "a notebook without chapters (list it in lecture.BEYOND if the lecture has none), or a typo"
+    )
     assert lecture.link("1:20:05").endswith("&t=4805s)")
 
 
@@ -36,3 +39,12 @@ def test_the_readme_map_is_the_table():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     block = text.split(LECTURE_START, 1)[1].split(LECTURE_END, 1)[0].strip()
     assert block == lecture.readme_table(), "run `python -m helpers course --readme`"
+
+
+def test_a_notebook_beyond_the_lecture_says_so_honestly():
+    banner = lecture.banner("11")
+    assert banner.startswith(lecture.BANNER_START + "\n**Not in the lecture**")
+    assert "not part of the lecture" in banner and "**In the lecture**" not in banner
+    assert lecture.link("1:46:22") in banner  # the nanoGPT walkthrough, linked to its minute
+    with pytest.raises(ValueError, match="notebook 12 has no chapter of the lecture"):
+        lecture.banner("12")

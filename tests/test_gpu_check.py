@@ -30,11 +30,17 @@ def test_the_dry_run_measures_everything_and_writes_the_report(tmp_path):
     assert set(training["val_after_seconds"]) == {"30", "60", "120"}
     assert 0 < training["best_val"] < math.log(65)  # better than guessing among 65 characters
     assert training["best_step"] in range(10, 41, 10)
+    ddp = results["ddp"]  # the torchrun step: one process, Gloo on the CPU (NCCL on a GPU)
+    assert ddp["backend"] == "gloo" and ddp["world_size"] == 1 and ddp["steps"] == 40
+    assert ddp["ms_per_step"] > 0 and ddp["late_ms_per_step"] >= 0 and 0 < ddp["val"] < math.log(65)
     assert results["sampling"]["greedy_equal"] is True
     assert results["sampling"]["plain"] > 0 and results["sampling"]["kv_cache"] > 0
     report = (tmp_path / "GPU_RESULTS.md").read_text(encoding="utf-8")
     assert "`python bench/gpu_check.py --dry-run`" in report and "| best val loss |" in report
-    assert "python -m helpers train --preset gpu" in (tmp_path / "gpu_check.log").read_text()
+    log = (tmp_path / "gpu_check.log").read_text()
+    assert "python -m helpers train --preset gpu" in log
+    assert "torchrun --standalone --nproc_per_node=1 -m helpers train --preset gpu" in log
+    assert "| DDP: torchrun, 1 process | gloo, float32" in report
     assert not (ROOT / "bench" / "GPU_RESULTS.md").exists() or "--dry-run" not in (
         ROOT / "bench" / "GPU_RESULTS.md"
     ).read_text(encoding="utf-8"), "a dry run must never stand in for a GPU's results"

@@ -4,7 +4,7 @@
     corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
     device      cuda / mps / cpu, and CPU threads
     plotting    live and finished loss curves
-    diagrams    the pictures of notebooks 05-08 (a head, many heads, a block, the GPT)
+    diagrams    the pictures of notebooks 05-08 and 11 (a head, many heads, a block, the GPT, DDP)
     trainer     the long-run trainer of notebook 08 and the training command (presets, train_gpt)
     checkpoint  safe saving and loading of trained models
     playground  the widgets of notebook 09
@@ -13,6 +13,7 @@
     runner      runs the notebooks headless (`python -m helpers course`)
     testmode    the short runs of the course's own tests (COURSE_SMOKE=1)
     cli         the command line, `python -m helpers <command>`
+    distributed the training command on several GPUs or machines (torchrun, DDP)
     lecture     the video's chapters: each notebook's banner and the README's map
     files       writing a file so that it is complete or not there
 

@@ -7,6 +7,7 @@
     python -m helpers doctor                           # is this machine ready for the course?
     python -m helpers course                           # run every notebook headless, print the table
     python -m helpers course 03 05 --inplace           # maintainers: store these notebooks' outputs
+    torchrun --standalone --nproc_per_node=2 -m helpers train ...   # DDP on 2 GPUs (or CPU processes)
 
 Each command's --help lists its options. Bad values get an `error:` line and exit status 2.
 """
@@ -14,6 +15,7 @@ Each command's --help lists its options. Bad values get an `error:` line and exi
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -162,8 +164,10 @@ def _device_options(parser):
 
 
 def fail(message):
-    """The command line's answer to a bad value: one `error:` line, exit status 2."""
-    print(f"error: {message}", file=sys.stderr)
+    """The command line's answer to a bad value: one `error:` line, exit status 2. Under torchrun
+    the line says which rank it comes from."""
+    rank = f"rank {os.environ['RANK']}: " if "RANK" in os.environ else ""
+    print(f"{rank}error: {message}", file=sys.stderr)
     sys.exit(2)
 
 
@@ -185,8 +189,11 @@ def main(argv=None):
         else:
             runner.run_course(args.only, args.inplace, args.outdir, args.solutions)
         return 0
+    from helpers.course import distributed
     from helpers.course.settings import SettingError
 
+    if args.command == "train" and distributed.launched():
+        return train_distributed(args)
     try:
         device = _pick_device(args)
     except (RuntimeError, SettingError) as e:
@@ -196,6 +203,40 @@ def main(argv=None):
     except KeyboardInterrupt:  # Ctrl-C before training started, or while sampling
         print("interrupted (Ctrl-C).", file=sys.stderr)
         return 130
+
+
+def train_distributed(args):
+    """`torchrun ... -m helpers train`: this process is one rank of a DDP run.
+
+    Each rank trains on its own GPU (CPU processes share the cores: cores / processes threads
+    each). An error in any rank ends it with `rank N: <error>` and a non-zero exit, after which
+    torchrun stops the other ranks; a rank that hangs fails at the process group's timeout.
+    """
+    from helpers.course import distributed
+    from helpers.course.settings import SettingError
+
+    ranks = distributed.from_environment()
+    if args.threads is None and not os.environ.get("COURSE_THREADS"):
+        args.threads = max(1, (os.cpu_count() or 1) // ranks.local_world_size)
+    try:
+        with distributed.quiet_unless_main(ranks):
+            device = distributed.device_for(_pick_device(args), ranks)
+    except (RuntimeError, SettingError) as e:
+        fail(e)
+    ranks = distributed.start(ranks, device)
+    try:
+        with distributed.quiet_unless_main(ranks):
+            status = train(args, device, ranks)
+    except KeyboardInterrupt:
+        print(f"rank {ranks.rank}: interrupted (Ctrl-C).", file=sys.stderr)
+        return 130
+    except Exception as e:  # out of memory, a bug, a lost peer: say which rank, then stop
+        lost = "closed by peer" in str(e)  # Gloo's words when another rank died first
+        why = " (another rank stopped first: see its message)" if lost else ""
+        print(f"rank {ranks.rank}: {type(e).__name__}: {e}{why}", file=sys.stderr, flush=True)
+        return 1
+    distributed.stop()
+    return status
 
 
 def _pick_device(args):
@@ -247,7 +288,8 @@ def _about(ckpt):
     )
 
 
-def train(args, device):
+def train(args, device, ranks=None):
+    from helpers.course import distributed
     from helpers.course.checkpoint import CheckpointError, checkpoint_lock
     from helpers.course.settings import checkpoint_dir
 
@@ -255,18 +297,21 @@ def train(args, device):
     out = args.out or checkpoint_dir() / f"{name}.pt"
     if out.is_dir():
         fail(f"--out {out} is a folder: give a file name, e.g. --out {out / (name + '.pt')}.")
+    ranks = ranks or distributed.SINGLE
     with contextlib.ExitStack() as owner:
         try:  # this run owns `out` until it ends: a second writer is refused now, not later
-            owner.enter_context(checkpoint_lock(out))
+            if ranks.main:  # under torchrun, rank 0 holds the lock and writes the checkpoints
+                owner.enter_context(checkpoint_lock(out))
         except CheckpointError as e:
             fail(e)
-        return _train(args, device, name, out)
+        return _train(args, device, name, out, ranks)
 
 
-def _train(args, device, name, out):
+def _train(args, device, name, out, ranks):
     import torch
 
     from helpers import GPT, CharTokenizer, generate_with_cache, train_val_split
+    from helpers.course import distributed
     from helpers.course.checkpoint import (
         CheckpointError,
         check_can_write,
@@ -279,7 +324,7 @@ def _train(args, device, name, out):
     try:  # checkpoint problems first: they should not wait for the corpus to load
         if args.resume:
             resume = load_checkpoint(out, map_location=device)
-        else:
+        elif ranks.main:
             check_can_write(out, run_id=None, overwrite=args.overwrite)
     except CheckpointError as e:
         fail(e)
@@ -308,6 +353,7 @@ def _train(args, device, name, out):
         train_config = dataclasses.replace(
             train_config, **{k: v for k, v in given.items() if k in TRAIN_OPTIONS}
         )
+        distributed.batch_shares(train_config.batch_size, ranks.world_size)
         if resume is not None:
             check_compatible(resume, model_config, tokenizer.chars)
             print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
@@ -320,14 +366,28 @@ def _train(args, device, name, out):
             f"least {10 * (model_config.context_length + 1):,} characters, or a shorter "
             "--context-length."
         )
-    if n_chars_needed := _overfit_notice(len(train_data), name):
-        print(n_chars_needed)
+    from helpers.course.corpus import size_notice
+
+    if notice := size_notice(len(train_data), name):
+        print(notice)
 
     torch.manual_seed(train_config.seed)  # the same seed, the same initial weights
     model = GPT(model_config)
+    if ranks.rank > 0:  # the same weights on every rank, but other dropout masks
+        torch.manual_seed(train_config.seed + ranks.rank)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"preset {name}: {model_config}")
     print(f"{train_config}")
+    if ranks.distributed:
+        shares = distributed.batch_shares(train_config.batch_size, ranks.world_size)
+        split = " + ".join(map(str, shares))
+        weighted = len(set(shares)) > 1
+        print(
+            f"DDP: {ranks.world_size} process{'es' * (ranks.world_size > 1)} ({ranks.backend}), "
+            f"global batch "
+            f"{train_config.batch_size} = {split} rows per rank"
+            + ("; each rank's loss weighted by its share" if weighted else "")
+        )
     print(
         f"{n_params:,} parameters, {len(train_data):,} training tokens, checkpoint {out}",
         flush=True,
@@ -340,23 +400,25 @@ def _train(args, device, name, out):
             train_config,
             vocab=tokenizer.chars,
             device=device,
-            checkpoint=out,
+            checkpoint=out if ranks.main else None,
             overwrite=args.overwrite,
             resume=resume,
             title=name,
             text=corpus.about(),
+            ranks=ranks,
         )
     except (TrainingDiverged, CheckpointError) as e:  # a diverged run; a full disk while saving
-        print(f"error: {e}", file=sys.stderr)
+        rank = f"rank {ranks.rank}: " if ranks.distributed else ""
+        print(f"{rank}error: {e}", file=sys.stderr)
         return 1
     if history["stopped"].startswith("interrupted"):
-        print(f"{history['stopped']}. To continue: {resume_command(out)}")
+        print(f"{history['stopped']}. To continue: {resume_command(out, ranks)}")
         return 130  # the exit status of a program stopped by Ctrl-C
     print(
         f"best val loss {history['best_val']:.4f} at step {history['best_step']} "
         f"({history['train_seconds']:.0f} s of training); saved in {out}"
     )
-    if args.sample_chars > 0:
+    if args.sample_chars > 0 and ranks.main:
         torch.manual_seed(train_config.seed)
         start = torch.zeros((1, 1), dtype=torch.long, device=device)
         ids = generate_with_cache(model, start, args.sample_chars)[0].tolist()
@@ -364,21 +426,9 @@ def _train(args, device, name, out):
     return 0
 
 
-def _overfit_notice(train_chars, preset_name):
-    """A note when the text is small for the preset's model: it will overfit (the checkpoint keeps
-    the best validation loss, so nothing is lost)."""
-    if preset_name != "gpu" or train_chars >= 1_000_000:
-        return ""
-    return (
-        f"note: {train_chars:,} training characters is little for the gpu preset's 10.8M "
-        "parameters (tinyshakespeare has 1.0M, and the model overfits it after ~3,000 steps): "
-        "expect it to overfit early. The checkpoint keeps the best validation loss, and "
-        "patience stops the run; the cpu preset may do as well on a small text."
-    )
-
-
-def resume_command(out):
-    """This run's command line, to continue from `out`: the same options, plus --resume."""
+def resume_command(out, ranks=None):
+    """This run's command line, to continue from `out`: the same options, plus --resume (and
+    under torchrun, torchrun: on one machine with its number of processes)."""
     words, skip = [], False
     for word in sys.argv[1:]:
         if skip or word in ("--resume", "--overwrite") or word.startswith("--out="):
@@ -387,7 +437,12 @@ def resume_command(out):
         skip = word == "--out"
         if not skip:
             words.append(word)
-    return " ".join(["python -m helpers", *words, "--resume", "--out", str(out)])
+    launcher = "python -m helpers"
+    if ranks is not None and ranks.distributed:
+        one_machine = ranks.world_size == ranks.local_world_size
+        where = "--standalone" if one_machine else "<the same rendezvous flags>"
+        launcher = f"torchrun {where} --nproc_per_node={ranks.local_world_size} -m helpers"
+    return " ".join([launcher, *words, "--resume", "--out", str(out)])
 
 
 def sample(args, device):

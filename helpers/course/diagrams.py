@@ -1,10 +1,11 @@
-"""Diagrams of the model, drawn by code: one function per picture, each returning a Figure.
+"""Diagrams of the model and its training, drawn by code: one function per picture, each returning a Figure.
 
     qkv_flow               one head: keys, queries, values, the masked scores   (notebook 05)
     heads_split_concat     heads side by side, concatenated, projected          (notebook 06)
     view_transpose_shapes  the same with every head at once: the fused shapes   (notebook 08)
     block_diagram          the pre-LayerNorm block and its residual stream      (notebook 07)
     gpt_diagram            the whole GPT, with a config's shapes and parameters (notebook 08)
+    data_parallel          DDP: each rank's rows, its backward, the all-reduce  (notebook 11)
 
 Only matplotlib draws them: nothing is downloaded and no image file is needed. The figures are
 made with pyplot, so in a notebook `plt.show()` (or the end of the cell) displays them. Sizes are
@@ -442,4 +443,61 @@ def gpt_diagram(config=None):
         )
         for y, text in rows:
             _text(ax, column, y, text, ha="right", code=True, linespacing=1.4)
+    return fig
+
+
+# --- notebook 11 ---------------------------------------------------------------------------------
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def data_parallel(world_size=2, global_batch=64):
+    """Data parallelism (DDP) for one training step on `world_size` ranks. Shown in notebook 11.
+
+    The global batch is split into one share of rows per rank; every rank runs the forward and
+    backward pass of its own full copy of the model on its rows, the all-reduce averages the
+    ranks' gradients, and every rank then takes the same AdamW step with that average: the copies
+    stay identical. From 1 to 4 ranks.
+    """
+    for name, value in (("world_size", world_size), ("global_batch", global_batch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{name} must be a positive whole number, got {value!r}.")
+    if world_size > 4:
+        raise ValueError(f"world_size must be 1 to 4 (every rank is drawn), got {world_size}.")
+    if global_batch < world_size:
+        raise ValueError(
+            f"a global batch of {global_batch} cannot give each of {world_size} ranks a row."
+        )
+    base, extra = divmod(global_batch, world_size)
+    shares = [base + (r < extra) for r in range(world_size)]
+    row = 1.2  # inches per rank
+    height = 2.5 + row * world_size
+    title = f"Data parallelism: {world_size} ranks share a global batch of {global_batch} rows"
+    fig, ax = _page(11.8, height, title, "one training step; each rank is its own process")
+    top = height - 1.45
+    ys = [top - row * (r + 0.5) for r in range(world_size)]
+    middle = sum(ys) / len(ys)
+
+    batch = _box(ax, 0.85, middle, 1.4, 0.95, "batch", f"({global_batch}, T)")
+    reduce_h = max(row * world_size - 0.35, 0.95)
+    grads = " + ".join(f"g{r}".translate(SUBSCRIPT) for r in range(world_size))
+    mean = f"g = ({grads}) / {world_size}" if world_size <= 3 else "g = mean of g₀ … g₃"
+    reduce = _box(
+        ax, 7.75, middle, 2.1, reduce_h, "all-reduce", mean, "sent to every rank", color=ATTENTION
+    )
+    start = 0
+    for r, (y, share) in enumerate(zip(ys, shares, strict=True)):
+        rows = _box(ax, 2.95, y, 1.75, 0.85, f"rank {r}", f"rows {start}–{start + share - 1}")
+        start += share
+        g = f"g{r}".translate(SUBSCRIPT)
+        step = _box(
+            ax, 4.95 + 0.05, y, 2.0, 0.85, "forward+backward", f"its loss → {g}", color=LAYER
+        )
+        update = _box(ax, 10.45, y, 2.3, 0.85, "AdamW step", "same g: same weights", color=KEY)
+        _arrow(ax, batch.right, rows.left)
+        _arrow(ax, rows.right, step.left)
+        _arrow(ax, step.right, (reduce.left[0], y))
+        _arrow(ax, (reduce.right[0], y), update.left)
+    note = "Every rank holds a full copy of the model; only the gradients travel, once per step."
+    _text(ax, 5.9, 0.4, note, style="italic")
     return fig

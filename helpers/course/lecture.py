@@ -75,6 +75,13 @@ REMARKS = {
     "playground.",
 }
 
+# The notebooks that go beyond the lecture: no chapter covers them, and their banner says so.
+BEYOND = {
+    "11": "training on several GPUs is not part of the lecture, which trains on one. nanoGPT, the "
+    "repository it walks through at 1:46:22, does what this notebook does: its "
+    "train.py runs under torchrun with DistributedDataParallel.",
+}
+
 BANNER_START = "<!-- lecture-banner -->"  # the notebook's first cell holds the banner after this
 
 
@@ -88,8 +95,14 @@ def link(stamp):
 
 
 def banner(number):
-    """The markdown banner of notebook `number` ("00" ... "09"): the chapters it covers, linked."""
+    """The markdown banner of notebook `number` ("00" ... "09"): the chapters it covers, linked.
+    A notebook beyond the lecture (BEYOND) says that it is, and why."""
     chapters = [(stamp, title) for stamp, title, nb in CHAPTERS if nb == number]
+    if not chapters:
+        if number not in BEYOND:
+            raise ValueError(f"notebook {number} has no chapter of the lecture and no BEYOND note.")
+        note = BEYOND[number].replace("1:46:22", link("1:46:22"))
+        return "\n".join([BANNER_START, f"**Not in the lecture** ([{TITLE}]({VIDEO})): {note}"])
     lines = [BANNER_START, f"**In the lecture** ([{TITLE}]({VIDEO})):"]
     lines += [
         f"{link(stamp)} {title}" + ("  " if i < len(chapters) - 1 else "")

@@ -54,7 +54,8 @@ FIGURES = {
     ),
     "11_many_gpus": (
         "single_val_loss=single_val_loss, ddp_val_loss=ddp_val_loss, "
-        "max_step_loss_gap=max_step_loss_gap, ddp_speedup=round(speedup, 2)"
+        "first_steps_gap=first_steps_gap, max_step_loss_gap=max_step_loss_gap, "
+        "ddp_speedup=round(speedup, 2)"
     ),
 }
 

@@ -49,6 +49,9 @@ SWAPS = {
             "train_config.max_iters, train_config.eval_interval = 30, 30",
         ),
     ],
+    "11_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
+        ("eval_interval = 10", "eval_interval = 30"),
+    ],
     "09_playground": [
         (
             "train_config.time_budget = 60",

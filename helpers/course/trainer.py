@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from helpers.course import distributed
 from helpers.course.checkpoint import (
     check_can_write,
     checkpoint_lock,
@@ -203,9 +204,14 @@ def fused_adamw_ok(device):
         return False
 
 
-def get_train_batch(data, batch_size, context_length, device, generator=None):
-    """notebook 02's get_batch, in one indexing step, with pinned-memory copies to a CUDA GPU."""
+def get_train_batch(data, batch_size, context_length, device, generator=None, rows=None):
+    """notebook 02's get_batch, in one indexing step, with pinned-memory copies to a CUDA GPU.
+
+    `rows` (a slice) keeps only those rows of the batch drawn: a rank's share of the global batch.
+    """
     ix = torch.randint(len(data) - context_length, (batch_size,), generator=generator)
+    if rows is not None:
+        ix = ix[rows]
     xy = data[ix[:, None] + torch.arange(context_length + 1)]  # (B, T+1): inputs and next chars
     x, y = xy[:, :-1].contiguous(), xy[:, 1:].contiguous()
     if device.type == "cuda":  # page-locked memory lets the copy overlap with GPU work
@@ -256,6 +262,7 @@ def train_gpt(
     resume=None,
     title="GPT",
     text=None,
+    ranks=None,
 ):
     """Train `model` (a GPT) with notebook 08's `fit`; return the history.
 
@@ -271,17 +278,31 @@ def train_gpt(
     a checkpoint, the whole history is also written beside it (see history_path). `text`
     (Corpus.about(): name, size, fingerprint) is stored in the checkpoint, so it says what it
     was trained on.
+
+    `ranks` (helpers/course/distributed.py) trains this process's share of each batch, as one
+    rank of a run started by torchrun; only the rank given a `checkpoint` saves.
     """
     owner = checkpoint_lock(checkpoint) if checkpoint is not None else contextlib.nullcontext()
     with owner:  # one run per checkpoint file, from before the first step to the end
         return _train(
             model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title,
-            text,
+            text, ranks or distributed.SINGLE,
         )  # fmt: skip
 
 
 def _train(
-    model, train_data, val_data, cfg, vocab, device, checkpoint, overwrite, resume, title, text
+    model,
+    train_data,
+    val_data,
+    cfg,
+    vocab,
+    device,
+    checkpoint,
+    overwrite,
+    resume,
+    title,
+    text,
+    ranks,
 ):
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     model.to(device)
@@ -302,8 +323,12 @@ def _train(
         history.update(resume.get("history") or {})
     if checkpoint is not None:
         check_can_write(checkpoint, run_id, overwrite)  # refuse now, not after an hour of training
-    forward, compile_seconds = compiled(model, device, cfg.compile, cfg.batch_size, amp)
+    rows = distributed.my_rows(cfg.batch_size, ranks)  # this rank's rows (None: all of them)
+    local_batch = cfg.batch_size if rows is None else rows.stop - rows.start
+    forward, compile_seconds = compiled(model, device, cfg.compile, local_batch, amp)
+    forward = distributed.data_parallel(forward, cfg.batch_size, ranks, device)
     history["compile_seconds"] = round(compile_seconds, 2)
+    history.update(world_size=ranks.world_size, backend=ranks.backend)
     generator = torch.Generator().manual_seed(cfg.seed + step)  # a resumed run draws new batches
     view = LiveLossPlot(title)
     bar = tqdm(total=cfg.max_iters, initial=step, desc=title) if in_notebook() else None
@@ -317,11 +342,15 @@ def _train(
         now = time.perf_counter()
         run["seconds"] += now - run["clock"]
         run["clock"] = now
+        if cfg.time_budget and ranks.distributed:  # every rank follows rank 0's clock
+            run["seconds"] = distributed.from_main(run["seconds"], ranks)
         by_time = run["seconds"] / cfg.time_budget if cfg.time_budget else 0.0
         return max(run["step"] / cfg.max_iters, by_time)
 
     def next_batch():
-        return get_train_batch(train_data, cfg.batch_size, context_length, device, generator)
+        return get_train_batch(
+            train_data, cfg.batch_size, context_length, device, generator, rows=rows
+        )
 
     def record_steps():
         """Per-step losses, read from the GPU only now and then (.item() waits for it)."""
@@ -384,13 +413,12 @@ def _train(
             )
             run["saved"] = (at_step, val)
         run["clock"] = time.perf_counter()  # evaluations are not training time
-        if cfg.patience is not None and run["stale"] >= cfg.patience:
-            return "patience"
-        return None
+        stop = "patience" if cfg.patience is not None and run["stale"] >= cfg.patience else None
+        return distributed.from_main(stop, ranks)  # every rank stops where rank 0 does
 
     def counted_forward(x, y):  # the forward pass, counting steps, keeping each loss and lr
         logits, loss = forward(x, y)
-        run["losses"].append(loss.detach())
+        run["losses"].append(distributed.mean_loss(loss.detach(), ranks))  # the global batch's
         history["step_lr"].append(optimizer.param_groups[0]["lr"])
         run["step"] += 1
         if bar is not None:
