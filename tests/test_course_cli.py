@@ -412,3 +412,21 @@ def test_the_training_command_reads_a_folder_of_texts(tmp_path):
     assert f"text: notes/ (2 files), {len(TEXT) + 2:,} characters" in result.stdout
     assert load_checkpoint(tmp_path / "ck.pt")["text"]["name"] == "notes/ (2 files)"
     assert "training characters is little even for the cpu preset" in result.stdout
+
+
+def test_train_and_sample_on_a_text_in_another_script(tmp_path):
+    """The training command and sampling on a non-Latin text: its own vocabulary end to end."""
+    greek = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
+    text = "".join(greek.get(ch, ch) for ch in TEXT.lower())
+    result = train(tmp_path, "--max-iters", "2", text=text)
+    assert result.returncode == 0, result.stderr
+    assert f"text: text.txt, {len(text):,} characters, {len(set(text))} distinct" in result.stdout
+    ck = tmp_path / "ck.pt"
+    assert set(load_checkpoint(ck)["vocab"]) == set(text)
+    sampled = run(
+        "sample", "--checkpoint", ck, "--prompt", "φιρστ ςιτιζεν:", "--max-new-tokens", "20",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert sampled.returncode == 0, sampled.stderr
+    assert sampled.stdout.startswith("φιρστ ςιτιζεν:") and len(sampled.stdout) == 14 + 20 + 1
+    assert set(sampled.stdout) <= set(text) | {"\n"}
