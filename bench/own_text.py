@@ -28,20 +28,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GREEK = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
 
 
 def texts():
     from pydoc_data.topics import topics
 
-    from helpers.course.corpus import fetch_corpus, offline_text
+    from helpers.course.corpus import fetch_corpus, in_greek_letters, offline_text
 
     docs = offline_text()
     shakespeare = fetch_corpus(verbose=False).read_text(encoding="utf-8")
     return {
         "python-docs": docs,
         "python-docs-50k": docs[:50_000],
-        "greek-shakespeare": "".join(GREEK.get(ch, ch) for ch in shakespeare.lower()),
+        "greek-shakespeare": in_greek_letters(shakespeare),
     }, len(topics)
 
 

@@ -416,8 +416,9 @@ def test_the_training_command_reads_a_folder_of_texts(tmp_path):
 
 def test_train_and_sample_on_a_text_in_another_script(tmp_path):
     """The training command and sampling on a non-Latin text: its own vocabulary end to end."""
-    greek = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
-    text = "".join(greek.get(ch, ch) for ch in TEXT.lower())
+    from helpers.course.corpus import in_greek_letters
+
+    text = in_greek_letters(TEXT)
     result = train(tmp_path, "--max-iters", "2", text=text)
     assert result.returncode == 0, result.stderr
     assert f"text: text.txt, {len(text):,} characters, {len(set(text))} distinct" in result.stdout

@@ -358,3 +358,17 @@ def test_a_small_text_is_told_what_to_expect_from_each_preset():
     assert D.size_notice(1_003_854, "gpu") == ""  # tinyshakespeare's training split
     assert "45,000" in D.size_notice(45_000, "cpu") and "max_iters" in D.size_notice(45_000, "cpu")
     assert D.size_notice(418_000, "cpu") == ""
+
+
+def test_in_a_notebook_an_unusable_text_shows_its_message_not_a_traceback(own, capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    missing = own / "none.txt"
+    shell = InteractiveShell.instance()
+    result = shell.run_cell(
+        f"from helpers.course import corpus\ncorpus.read_text({str(missing)!r})"
+    )
+    assert isinstance(result.error_in_exec, D.TextUnusable)
+    shown = capsys.readouterr().out
+    assert f"TextUnusable: {missing} does not exist" in shown
+    assert "_decode" not in shown and "corpus.py" not in shown, "no frames from the course's code"

@@ -3,16 +3,14 @@ shortened as under nbval, on a text whose vocabulary is not tinyshakespeare's, a
 
 import nbformat
 
-from helpers.course.corpus import fetch_corpus
+from helpers.course.corpus import fetch_corpus, in_greek_letters
 from helpers.course.runner import course_notebooks, run_notebook
-
-# tinyshakespeare in lowercase, its letters written in Greek: 26 of its characters are not ASCII
-GREEK = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
 
 
 def greek_shakespeare(n_chars):
-    text = fetch_corpus(verbose=False).read_text(encoding="utf-8")[:n_chars]
-    return "".join(GREEK.get(ch, ch) for ch in text.lower())
+    """tinyshakespeare's start in lowercase, its letters written in Greek: 26 of its characters
+    are not ASCII."""
+    return in_greek_letters(fetch_corpus(verbose=False).read_text(encoding="utf-8")[:n_chars])
 
 
 def outputs(nb):

@@ -6,21 +6,26 @@ import pytest
 from helpers.course.runner import FIGURES, format_table, run_notebook
 
 
-def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path, monkeypatch):
-    from helpers.course import runner
-
-    monkeypatch.delenv("COURSE_SMOKE", raising=False)
-    monkeypatch.setitem(runner.FIGURES, "99_tiny", "val_loss=loss, vocab_size=65")
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("max_iters = 5000\nloss = 1.25\nprint(max_iters)")]
-    )
+def one_cell_notebook(path, source):
+    """Write a notebook of one code cell, for the python3 kernel, to `path`; return the path."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
     nb.metadata["kernelspec"] = {
         "name": "python3",
         "display_name": "Python 3",
         "language": "python",
     }
-    source = tmp_path / "99_tiny.ipynb"
-    nbformat.write(nb, source)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_course_runner_executes_a_notebook_and_collects_figures(tmp_path, monkeypatch):
+    from helpers.course import runner
+
+    monkeypatch.delenv("COURSE_SMOKE", raising=False)
+    monkeypatch.setitem(runner.FIGURES, "99_tiny", "val_loss=loss, vocab_size=65")
+    source = one_cell_notebook(
+        tmp_path / "99_tiny.ipynb", "max_iters = 5000\nloss = 1.25\nprint(max_iters)"
+    )
     out = tmp_path / "out" / "99_tiny.ipynb"
     seconds, figures = run_notebook(source, out)
     assert figures == {"val_loss": 1.25, "vocab_size": 65}
@@ -95,14 +100,7 @@ def test_predictions_scale_each_time_by_its_own_probe_and_give_a_range(
 
 def test_a_short_run_shortens_the_notebook_it_executes(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_SMOKE", "1")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("max_iters = 5000\nmax_iters")])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    source = tmp_path / "98_short.ipynb"
-    nbformat.write(nb, source)
+    source = one_cell_notebook(tmp_path / "98_short.ipynb", "max_iters = 5000\nmax_iters")
     run_notebook(source, tmp_path / "out.ipynb")
     executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["data"]["text/plain"] == "30"

@@ -81,15 +81,7 @@ def test_patience_stops_training_and_the_best_weights_come_back(monkeypatch, one
     monkeypatch.setattr(trainer, "evaluate", fake_evaluate)  # the train-loss sample for the plot
     monkeypatch.setattr(training, "evaluate", fake_evaluate)  # fit's validation pass
     model = tiny_gpt(seed=0, vocab_size=20, n_layer=1).train()
-    cfg = TrainConfig(
-        batch_size=4,
-        learning_rate=1e-2,
-        min_lr=1e-3,
-        warmup_iters=0,
-        max_iters=100,
-        eval_interval=1,
-        patience=3,
-    )
+    cfg = quick_config(max_iters=100, eval_interval=1, patience=3)
     ids = torch.tensor([ord(c) % 20 for c in TEXT])
     history = train_gpt(model, ids[:2000], ids[2000:], cfg, vocab=[chr(i) for i in range(20)])
     assert history["step"] == [0, 1, 2, 3, 4, 5]  # three evaluations without progress after step 2

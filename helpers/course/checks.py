@@ -544,33 +544,42 @@ def check_multi_head(MyMultiHeadAttention):
     return problems
 
 
+def _post_ln(block, x):
+    x = block.ln1(x + block.sa(x))
+    return block.ln2(x + block.ffwd(x))
+
+
+def _block_with_blocks_weights(MyBlock):
+    """The learner's block for (n_embd 16, 4 heads, context 8), holding the weights of a
+    helpers.Block of that shape, and checked for causality: (mine, reference, x, problems)."""
+    from helpers import Block
+
+    mine, x, problems = _build_and_call(MyBlock, (16, 4, 8), 16, "the shape of the input")
+    if problems:
+        return mine, None, x, problems
+    reference = Block(16, 4, 8)
+    try:
+        mine.load_state_dict(reference.state_dict())
+    except RuntimeError as error:
+        first_line = str(error).splitlines()[0]
+        problems.append(("parameters named like Block's: sa, ffwd, ln1, ln2", first_line))
+    causal = _causality_problem(mine, x)
+    if causal:
+        problems.append(causal)
+    return mine, reference, x, problems
+
+
 @_checker(
     "Block", hint="pre-LN: normalise the input of each sub-layer, add the sub-layer's output to x"
 )
 def check_block(MyBlock):
     """Exercise of notebook 07: a pre-LayerNorm Block(n_embd, n_head, context_length) with residuals."""
-    from helpers import Block
-
-    mine, x, problems = _build_and_call(MyBlock, (16, 4, 8), 16, "the shape of the input")
-    if problems:
-        return problems
-    reference = Block(16, 4, 8)
-    try:
-        mine.load_state_dict(reference.state_dict())
-    except RuntimeError as error:
-        problems.append(
-            ("parameters named like the lecture's: sa, ffwd, ln1, ln2", str(error).splitlines()[0])
-        )
-    causal = _causality_problem(mine, x)
-    if causal:
-        problems.append(causal)
+    mine, reference, x, problems = _block_with_blocks_weights(MyBlock)
     if problems:
         return problems
     with torch.no_grad():
         got, expected = _call("an input of shape (2, 8, 16)", mine, x), reference(x)
-        post_ln = reference.ln2(
-            reference.ffwd(reference.ln1(x + reference.sa(x))) + reference.ln1(x + reference.sa(x))
-        )
+        post_ln = _post_ln(reference, x)
         no_residual = reference.ffwd(reference.ln2(reference.sa(reference.ln1(x))))
     if _same(got, no_residual):
         problems.append(
@@ -686,11 +695,6 @@ def check_mha_param_count(mha_param_count):
     return problems
 
 
-def _post_ln(block, x):
-    x = block.ln1(x + block.sa(x))
-    return block.ln2(x + block.ffwd(x))
-
-
 @_checker(
     "PostLNBlock",
     hint="subclass Block and write only forward: x = self.ln1(x + self.sa(x)); "
@@ -699,19 +703,9 @@ def _post_ln(block, x):
 def check_post_ln_block(MyPostLNBlock):
     """Exercise 2 of notebook 07: a post-LayerNorm Block(n_embd, n_head, context_length) with the
     parameter names of Block (sa, ffwd, ln1, ln2)."""
-    from helpers import Block
-
-    mine, x, problems = _build_and_call(MyPostLNBlock, (16, 4, 8), 16, "the shape of the input")
+    mine, reference, x, problems = _block_with_blocks_weights(MyPostLNBlock)
     if problems:
         return problems
-    reference = Block(16, 4, 8)
-    try:
-        mine.load_state_dict(reference.state_dict())
-    except RuntimeError as error:
-        return [("parameters named like Block's: sa, ffwd, ln1, ln2", str(error).splitlines()[0])]
-    causal = _causality_problem(mine, x)
-    if causal:
-        return [causal]
     with torch.no_grad():
         got = _call("an input of shape (2, 8, 16)", mine, x)
         expected, pre_ln = _post_ln(reference, x), reference(x)

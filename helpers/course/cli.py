@@ -256,25 +256,12 @@ def _pick_device(args):
 
 def _read_text(path):
     """The Corpus to train on: --text, else the course's text (see helpers/course/corpus.py)."""
-    from helpers.course.corpus import (
-        CorpusUnavailable,
-        TextUnusable,
-        load_corpus,
-        read_text,
-        vocabulary_notice,
-    )
+    from helpers.course.corpus import CorpusUnavailable, TextUnusable, load_corpus
 
     try:
-        if path is None:
-            return load_corpus(allow_offline=False)
-        corpus = read_text(path)
+        return load_corpus(path, allow_offline=False)
     except (CorpusUnavailable, TextUnusable) as e:
         fail(e)
-    print(f"  {corpus.summary()}")
-    notice = vocabulary_notice(len(set(corpus.text)))
-    if notice:
-        print(f"  {notice}")
-    return corpus
 
 
 def _about(ckpt):

@@ -53,6 +53,10 @@ class CorpusUnavailable(RuntimeError):
 class TextUnusable(ValueError):
     """Your text cannot be trained on as it is; the message says why and what to do."""
 
+    def _render_traceback_(self):
+        """In Jupyter, show the message alone: the fix is in it, not in the course's code."""
+        return [f"TextUnusable: {self}"]
+
 
 @dataclass
 class Corpus:
@@ -245,14 +249,15 @@ def offline_text():
     return "".join(topics[key] for key in sorted(topics))
 
 
-def load_corpus(allow_offline=True, verbose=True, **fetch_kwargs):
-    """The text the course uses: yours if one is chosen (see chosen_text), else tinyshakespeare
-    (verified), or, offline, the labelled stand-in. Prints one line saying which text it is.
+def load_corpus(path=None, allow_offline=True, verbose=True, **fetch_kwargs):
+    """The text the course uses: `path` if given (a file or a folder), else yours if one is chosen
+    (see chosen_text), else tinyshakespeare (verified), or, offline, the labelled stand-in. Prints
+    one line saying which text it is (and what a large vocabulary costs).
 
     tinyshakespeare is read with ``encoding="utf-8", newline=""``: it has only `\n` line endings,
     and no platform translates them.
     """
-    choice = chosen_text()
+    choice = path if path is not None else chosen_text()
     if choice is not None:
         corpus = read_text(choice)
     else:
@@ -400,6 +405,16 @@ def size_notice(train_characters, preset_name):
             "steps (max_iters) lose nothing."
         )
     return ""
+
+
+GREEK = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))
+
+
+def in_greek_letters(text):
+    """`text` in lowercase with its Latin letters written in Greek (a → α, b → β, ...): the
+    course's non-Latin text for its own tests and benchmarks (tests/test_course_own_text.py,
+    bench/own_text.py), with a vocabulary other than the original's."""
+    return "".join(GREEK.get(ch, ch) for ch in text.lower())
 
 
 def vocabulary_notice(vocab_size):

@@ -268,16 +268,26 @@ def show_figure(fig):
     display(Image(data=_png(fig), format="png"))
 
 
+def _folder(directory):
+    """`directory` as a Path, or the course's checkpoint folder (settings.checkpoint_dir())."""
+    from helpers.course.settings import checkpoint_dir
+
+    return Path(directory) if directory is not None else checkpoint_dir()
+
+
+def _newest_first(directory):
+    """The checkpoint files (*.pt) in `directory`, newest first ([] if there is no folder)."""
+    found = directory.glob("*.pt") if directory.is_dir() else []
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def newest_checkpoint(directory=None):
     """The newest checkpoint in `directory` (default: settings.checkpoint_dir()) that loads and
     passes its checks: (path, checkpoint dict), or (None, None). Files that do not load are
     skipped, each with a line saying why, so one damaged file never hides the older good ones."""
     from helpers.course.checkpoint import CheckpointError, load_checkpoint
-    from helpers.course.settings import checkpoint_dir
 
-    directory = Path(directory) if directory is not None else checkpoint_dir()
-    found = directory.glob("*.pt") if directory.is_dir() else []
-    for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+    for path in _newest_first(_folder(directory)):
         try:
             return path, load_checkpoint(path)
         except CheckpointError as error:
@@ -298,14 +308,9 @@ def show_checkpoints(directory=None):
     validation loss and the text it was trained on; a file that does not load says why.
     Returns the names of those that load."""
     from helpers.course.checkpoint import CheckpointError, load_checkpoint
-    from helpers.course.settings import checkpoint_dir
 
-    directory = Path(directory) if directory is not None else checkpoint_dir()
-    found = sorted(
-        directory.glob("*.pt") if directory.is_dir() else [],
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
+    directory = _folder(directory)
+    found = _newest_first(directory)
     if not found:
         print(
             f"No checkpoint in {directory} yet: notebook 08 (or `python -m helpers train`) makes one."
@@ -329,11 +334,10 @@ def open_checkpoint(name=None, directory=None):
     """(path, checkpoint dict) of the checkpoint `name` in `directory` (default: checkpoints/),
     or of the newest one that loads when `name` is None; (None, None) when there is none."""
     from helpers.course.checkpoint import CheckpointError, load_checkpoint
-    from helpers.course.settings import checkpoint_dir
 
     if name is None:
         return newest_checkpoint(directory)
-    directory = Path(directory) if directory is not None else checkpoint_dir()
+    directory = _folder(directory)
     path = directory / name
     if not path.is_file():
         there = ", ".join(sorted(p.name for p in directory.glob("*.pt"))) or "none"
