@@ -360,15 +360,22 @@ def test_a_small_text_is_told_what_to_expect_from_each_preset():
     assert D.size_notice(418_000, "cpu") == ""
 
 
-def test_in_a_notebook_an_unusable_text_shows_its_message_not_a_traceback(own, capsys):
-    from IPython.core.interactiveshell import InteractiveShell
+def test_in_a_notebook_an_unusable_text_shows_its_message_not_a_traceback(own):
+    """Run in an IPython shell of its own process, as a notebook cell would (no shell is left in
+    the test process)."""
+    import subprocess
+    import sys
 
     missing = own / "none.txt"
-    shell = InteractiveShell.instance()
-    result = shell.run_cell(
-        f"from helpers.course import corpus\ncorpus.read_text({str(missing)!r})"
+    cell = f"from helpers.course import corpus\ncorpus.read_text({str(missing)!r})"
+    script = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        f"result = InteractiveShell.instance().run_cell({cell!r})\n"
+        "print('raised', type(result.error_in_exec).__name__)\n"
     )
-    assert isinstance(result.error_in_exec, D.TextUnusable)
-    shown = capsys.readouterr().out
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "raised TextUnusable" in shown
     assert f"TextUnusable: {missing} does not exist" in shown
     assert "_decode" not in shown and "corpus.py" not in shown, "no frames from the course's code"

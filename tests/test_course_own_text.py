@@ -35,7 +35,8 @@ def test_every_notebook_runs_on_another_text_and_says_which(tmp_path, monkeypatc
     figures, shown_by = {}, {}
     for notebook in course_notebooks():
         out = tmp_path / "out" / notebook.name
-        _, figures[notebook.stem] = run_notebook(notebook, out)  # a failing cell raises here
+        # a failing cell raises here; a cell that hangs fails after 5 minutes
+        _, figures[notebook.stem] = run_notebook(notebook, out, timeout=300)
         shown = shown_by[notebook.stem] = outputs(nbformat.read(out, as_version=4))
         if notebook.stem not in ("00_setup", "04_attention_trick", "09_playground"):
             assert said in shown, f"{notebook.name} does not say which text it uses"
