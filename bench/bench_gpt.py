@@ -1,4 +1,4 @@
-"""Benchmark notebook 08's GPT on this machine and print a table (a script, not a test).
+"""Benchmark notebook 08's GPT and notebook 10's modern GPT on this machine and print a table.
 
     python bench/bench_gpt.py            # the full run (its measured length: bench/RESULTS.md)
     python bench/bench_gpt.py --quick    # a short version, to check that it works
@@ -18,6 +18,12 @@ What it measures, in one run, on the `cpu` preset's model shape:
    KV cache with refill = context_length (same tokens as the plain loop) and refill =
    context_length // 2 (faster past the context; different tokens there), for the `cpu` preset
    and for a model of the `gpu` preset's shape (random weights: speed does not depend on them).
+4. Notebook 10's modern GPT at equal time: the `cpu-modern` preset's best validation loss after
+   the same budget as part 2, trained right after it (same machine, same threads).
+5. The sliding KV cache of notebook 10, exact past the context: characters per second for 500 new
+   tokens with ModernGPT.generate (the plain loop) and generate_sliding (the same tokens), for the
+   `cpu-modern` model of part 4 and a model of the `gpu-modern` shape; greedy decoding is checked
+   to give the same tokens both ways.
 """
 
 import argparse
@@ -35,7 +41,9 @@ from helpers import (
     GPT,
     Block,
     CharTokenizer,
+    ModernGPT,
     configure_optimizer,
+    generate_sliding,
     generate_with_cache,
     train_val_split,
 )
@@ -97,6 +105,37 @@ def tokens_per_second(model, n, use_kv_cache=False, **kwargs):
     sample = partial(generate_with_cache, model) if use_kv_cache else model.generate
     sample(torch.zeros((1, 1), dtype=torch.long), n, **kwargs)
     return n / (time.perf_counter() - start)
+
+
+def best_speeds(samplers, n, rounds=3):
+    """Best characters per second of each sampler over `rounds` interleaved tries."""
+    best = {name: 0.0 for name in samplers}
+    for _ in range(rounds):
+        for name, sample in samplers.items():
+            torch.manual_seed(1337)
+            start = time.perf_counter()
+            sample(torch.zeros((1, 1), dtype=torch.long), n)
+            best[name] = max(best[name], n / (time.perf_counter() - start))
+    return best
+
+
+def train_for(name, vocab_size, seconds, quick, train_data, val_data, vocab):
+    """Train preset `name` for `seconds` of training; returns (model, history, wall seconds)."""
+    import dataclasses
+
+    from helpers.course.checkpoint import build_model
+
+    model_config, train_config = preset(name, vocab_size)
+    torch.manual_seed(1337)
+    model = build_model(model_config)
+    budgeted = dataclasses.replace(
+        train_config,
+        time_budget=seconds,
+        max_iters=10**6 if quick else train_config.max_iters,
+    )
+    wall = time.perf_counter()
+    history = train_gpt(model, train_data, val_data, budgeted, vocab=vocab, title=f"{name} preset")
+    return model, history, time.perf_counter() - wall
 
 
 def main():
@@ -173,32 +212,30 @@ def main():
             )
             print(rows[-1], flush=True)
 
-    # 2. the cpu preset's validation loss after its time budget
+    # 2. the cpu preset's validation loss after its time budget, and 4. the cpu-modern preset's
     torch.set_num_threads(default_threads)
     torch.manual_seed(1337)
-    model = GPT(config)
+    model, modern = GPT(config), None
     if not args.skip_train:
-        import dataclasses
-
-        budgeted = dataclasses.replace(
-            train_config,
-            time_budget=train_seconds,
-            max_iters=10**6 if args.quick else train_config.max_iters,
-        )
-        wall = time.perf_counter()
-        history = train_gpt(
-            model, train_data, val_data, budgeted, vocab=tokenizer.chars, title="cpu preset"
-        )
-        wall = time.perf_counter() - wall
-        rows.append(
-            (
-                f"cpu preset, {default_threads} threads",
-                f"best val loss (full val pass), {history['step'][-1]} steps",
-                f"{history['best_val']:.4f}",
-                f"{history['train_seconds']:.0f} s training, {wall:.0f} s with evals",
+        for name in ("cpu", "cpu-modern"):
+            trained, history, wall = train_for(
+                name, tokenizer.vocab_size, train_seconds, args.quick, train_data, val_data,
+                tokenizer.chars,
+            )  # fmt: skip
+            if name == "cpu":
+                model, cpu_best = trained, history["best_val"]
+            else:
+                modern = trained
+            versus = f", {history['best_val'] - cpu_best:+.4f} vs cpu" if name != "cpu" else ""
+            rows.append(
+                (
+                    f"{name} preset, {default_threads} threads",
+                    f"best val loss (full val pass), {history['step'][-1]} steps",
+                    f"{history['best_val']:.4f}",
+                    f"{history['train_seconds']:.0f} s training, {wall:.0f} s with evals{versus}",
+                )
             )
-        )
-        print(rows[-1], flush=True)
+            print(rows[-1], flush=True)
 
     # 3. sampling speed
     model.eval()
@@ -219,6 +256,40 @@ def main():
                     name,
                     f"{speed:.0f} tok/s",
                     f"{speed / plain:.2f}x vs plain",
+                )
+            )
+            print(rows[-1], flush=True)
+
+    # 5. the sliding KV cache, exact past the context
+    if modern is None:
+        torch.manual_seed(1337)
+        modern = ModernGPT(preset("cpu-modern", tokenizer.vocab_size)[0])
+    big_modern = ModernGPT(preset("gpu-modern", tokenizer.vocab_size)[0])
+    for label, m in (("cpu-modern", modern.eval()), ("gpu-modern shape", big_modern.eval())):
+        n = n_tokens if label == "cpu-modern" else min(n_tokens, 100 if args.quick else n_tokens)
+        start = torch.zeros((1, 1), dtype=torch.long)
+        same = torch.equal(
+            m.generate(start, n, temperature=0.0), generate_sliding(m, start, n, temperature=0.0)
+        )
+        speeds = best_speeds(
+            {
+                "plain loop (ModernGPT.generate)": m.generate,
+                "sliding KV cache": partial(generate_sliding, m),
+            },
+            n,
+            rounds=2 if args.quick else 3,
+        )
+        plain = speeds["plain loop (ModernGPT.generate)"]
+        for name, speed in speeds.items():
+            note = f"{speed / plain:.2f}x vs plain" + (
+                f", same greedy tokens: {same}" if name.startswith("sliding") else ""
+            )
+            rows.append(
+                (
+                    f"sampling {n} tokens, {label} (context {m.config.context_length})",
+                    name,
+                    f"{speed:.0f} tok/s",
+                    note,
                 )
             )
             print(rows[-1], flush=True)

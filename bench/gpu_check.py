@@ -19,12 +19,16 @@ On a CUDA GPU it
    -m helpers train` (NCCL, torch.compile and bf16 as above; 500 steps), so that the multi-GPU
    code runs whenever a GPU is at hand: its backend, ms per step against the plain run's, and
    validation loss;
-6. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
-7. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
+6. trains notebook 10's `gpu-modern` preset (the same shape with RoPE, RMSNorm, SwiGLU, no
+   biases, tied embeddings and Muon) the same way as step 2, for the comparison at equal time
+   (validation loss after 30 and 60 s, best validation loss), and samples from it with the plain
+   loop and the sliding KV cache;
+7. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
+8. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
 
 The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box: run it from
 the checkout as `PYTHONPATH=. python bench/gpu_check.py` when the course is not installed). The target: all
-of it in under 8 minutes on one H100. `--dry-run` runs the same steps on the CPU with a tiny model
+of it in under 9 minutes on one H100. `--dry-run` runs the same steps on the CPU with a tiny model
 and writes into build/gpu_check_dry/ unless --out says otherwise (its DDP step uses Gloo); CI
 runs it.
 """
@@ -43,8 +47,9 @@ from pathlib import Path
 
 import torch
 
-from helpers import CharTokenizer, generate_with_cache
+from helpers import CharTokenizer
 from helpers.course import load_checkpoint, model_from_checkpoint
+from helpers.course.checkpoint import generate_fast
 from helpers.course.trainer import history_path, native_bf16, synchronize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,13 +106,13 @@ def peak_flops(name):
     return None
 
 
-def train(out, dry_run, log, ddp=False):
+def train(out, dry_run, log, ddp=False, preset="gpu"):
     """Run the training command as a learner would (with ddp: under torchrun, one process);
     return (checkpoint path, seconds)."""
-    name = "gpu_check_ddp" if ddp else "gpu_check"
+    name = "gpu_check_ddp" if ddp else "gpu_check" + ("_modern" if preset != "gpu" else "")
     checkpoint = out / (f"{name}_dry.pt" if dry_run else f"{name}.pt")
     command = [sys.executable, *(TORCHRUN if ddp else [])]
-    command += ["-m", "helpers", "train", "--preset", "gpu", "--out", str(checkpoint)]
+    command += ["-m", "helpers", "train", "--preset", preset, "--out", str(checkpoint)]
     command += ["--overwrite", "--sample-chars", "0"] + (DRY_RUN_FLAGS if dry_run else GPU_FLAGS)
     if ddp and not dry_run:
         command += DDP_FLAGS  # later flags win: a short run
@@ -159,13 +164,35 @@ def val_after(history, seconds):
     return {"val": round(v, 4), "step": step, "seconds": s}
 
 
+def modern_step(out, dry_run, log, device, n_chars):
+    """Notebook 10's gpu-modern preset, trained as step 2 trains the gpu preset, and sampled."""
+    checkpoint, command_seconds = train(out, dry_run, log, preset="gpu-modern")
+    history = json.loads(history_path(checkpoint).read_text(encoding="utf-8"))
+    steps = history["step"][-1]
+    speeds, greedy_equal, _ = sampling(
+        load_checkpoint(checkpoint, map_location=device), device, n_chars
+    )
+    return {
+        "steps": steps,
+        "stopped": history.get("stopped", ""),
+        "ms_per_step": round(history["train_seconds"] / max(steps, 1) * 1000, 2),
+        "val_after_seconds": {str(s): val_after(history, s) for s in (30, 60)},
+        "best_val": round(history["best_val"], 4),
+        "best_step": history["best_step"],
+        "command_seconds": round(command_seconds, 1),
+        "sampling": {**speeds, "greedy_equal": greedy_equal, "chars": n_chars},
+    }
+
+
 def sampling(ckpt, device, n):
+    """Speed of the plain loop and of the model's KV cache (notebook 08's, or notebook 10's
+    sliding one), and whether greedy decoding gives the same characters both ways."""
     model = model_from_checkpoint(ckpt, device)
     start = torch.zeros((1, 1), dtype=torch.long, device=device)
     speeds = {}
     for name, sample in (
         ("plain", model.generate),
-        ("kv_cache", partial(generate_with_cache, model)),
+        ("kv_cache", partial(generate_fast, model)),
     ):
         torch.manual_seed(1337)
         synchronize(device)
@@ -174,7 +201,7 @@ def sampling(ckpt, device, n):
         synchronize(device)
         speeds[name] = round(n / (time.perf_counter() - begin), 1)
     greedy_plain = model.generate(start, n, temperature=0)
-    greedy_cached = generate_with_cache(model, start, n, temperature=0)
+    greedy_cached = generate_fast(model, start, n, temperature=0)
     text = CharTokenizer(ckpt["vocab"]).decode(out[0].tolist())
     return speeds, bool(torch.equal(greedy_plain, greedy_cached)), text
 
@@ -192,6 +219,29 @@ def notebook(out, dry_run, log):
     log.write(result.stdout + result.stderr)
     seconds = time.perf_counter() - start
     return f"ran in {seconds:.0f} s" if result.returncode == 0 else "failed: see gpu_check.log"
+
+
+def modern_rows(results):
+    m, t = results["modern"], results["training"]
+    after = ", ".join(
+        f"{m['val_after_seconds'][k]['val']:.4f} after {k} s"
+        if m["val_after_seconds"][k]
+        else f"run ended before {k} s"
+        for k in ("30", "60")
+    )
+    return [
+        (
+            "gpu-modern preset (notebook 10)",
+            f"best val loss {m['best_val']:.4f} at step {m['best_step']} ({m['best_val'] - t['best_val']:+.4f} "
+            f"vs the gpu preset); {after}; {m['steps']:,} steps at {m['ms_per_step']:.1f} ms ({m['stopped']})",
+        ),
+        (
+            f"gpu-modern sampling {m['sampling']['chars']} chars",
+            f"plain loop {m['sampling']['plain']:,.0f} chars/s, sliding KV cache "
+            f"{m['sampling']['kv_cache']:,.0f} chars/s, greedy text the same: "
+            f"{'yes' if m['sampling']['greedy_equal'] else 'NO'}",
+        ),
+    ]
 
 
 def report(results):
@@ -238,6 +288,7 @@ def report(results):
             f"{t['late_ms_per_step']:.1f}), val "
             f"{d['val']:.4f}, {d['command_seconds']:.0f} s in all",
         ),
+        *modern_rows(r),
         ("notebook 08 headless", r["notebook"]),
         ("gpu_check.py, total", f"{r['total_seconds']:.0f} s"),
     ]
@@ -319,6 +370,7 @@ def main(argv=None):
             "sampling": {**speeds, "greedy_equal": greedy_equal, "chars": n_chars},
             "sample": text,
             "ddp": ddp_path(out, args.dry_run, log),
+            "modern": modern_step(out, args.dry_run, log, device, n_chars),
             "notebook": notebook(out, args.dry_run, log),
         }
         results["total_seconds"] = round(time.perf_counter() - began, 1)

@@ -893,6 +893,117 @@ def test_accumulated_grads_crash_on_a_later_probe(capsys):
     assert crashed(out, "AssertionError") and "micro_batches=4" in out
 
 
+# --- notebook 10 -------------------------------------------------------------------------------
+
+
+def swiglu_width_right(n_embd, multiple_of):
+    hidden = int(8 * n_embd / 3)
+    return multiple_of * ((hidden + multiple_of - 1) // multiple_of)
+
+
+def test_swiglu_width(capsys):
+    assert C.check_swiglu_width(swiglu_width_right)
+    assert swiglu_width_right(4096, 256) == 11008  # LLaMA 7B's published width
+    # plausible mistake: rounded down to the multiple
+    assert not C.check_swiglu_width(lambda n, m: m * (int(8 * n / 3) // m))
+    out = capsys.readouterr().out
+    assert "expected: 11008 for n_embd=4096, multiple_of=256" in out and "rounded down" in out
+    # plausible mistake: the ReLU MLP's width
+    assert not C.check_swiglu_width(lambda n, m: 4 * n)
+    assert "4 n_embd is the ReLU MLP's width" in capsys.readouterr().out
+    # plausible mistake: the multiple forgotten (right for multiple_of=1 only)
+    assert not C.check_swiglu_width(lambda n, m: int(8 * n / 3))
+    out = capsys.readouterr().out
+    assert "not rounded to a multiple" in out and "multiple_of=1" not in out
+
+
+def test_swiglu_width_crash_on_a_multiple_of_one(capsys):
+    def by_log(n_embd, multiple_of):  # fine for powers of two, log(1) = 0 divides by zero
+        import math
+
+        step = 2 ** round(math.log2(multiple_of) / math.log2(multiple_of))
+        return swiglu_width_right(n_embd, multiple_of) * step // step
+
+    assert not C.check_swiglu_width(by_log)
+    assert crashed(capsys.readouterr().out, "ZeroDivisionError")
+
+
+def rope_interleaved_right(x, cos, sin):
+    T = x.shape[-2]
+    even, odd = x[..., 0::2], x[..., 1::2]
+    c, s = cos[:T], sin[:T]
+    return torch.stack((even * c - odd * s, even * s + odd * c), dim=-1).flatten(-2)
+
+
+def test_rope_interleaved(capsys):
+    from helpers import apply_rope
+
+    assert C.check_rope_interleaved(rope_interleaved_right)
+    # plausible mistake: the half-split layout of apply_rope
+    assert not C.check_rope_interleaved(apply_rope)
+    assert "that is apply_rope's layout" in capsys.readouterr().out
+    # plausible mistake: turned the wrong way
+    assert not C.check_rope_interleaved(lambda x, c, s: rope_interleaved_right(x, c, -s))
+    assert "the sines have the wrong sign" in capsys.readouterr().out
+
+    def not_put_back(x, cos, sin):
+        T = x.shape[-2]
+        even, odd = x[..., 0::2], x[..., 1::2]
+        c, s = cos[:T], sin[:T]
+        return torch.cat((even * c - odd * s, even * s + odd * c), dim=-1)
+
+    assert not C.check_rope_interleaved(not_put_back)
+    assert "not put back" in capsys.readouterr().out
+
+
+def test_rope_interleaved_crash_when_the_tables_are_longer_than_x(capsys):
+    def unsliced(x, cos, sin):  # right when x has as many positions as the tables
+        even, odd = x[..., 0::2], x[..., 1::2]
+        return torch.stack((even * cos - odd * sin, even * sin + odd * cos), dim=-1).flatten(-2)
+
+    assert not C.check_rope_interleaved(unsliced)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "(1, 1, 5, 8)" in out
+
+
+def test_orthogonalize_svd(capsys):
+    def right(G):
+        U, _, Vh = torch.linalg.svd(G, full_matrices=False)
+        return U @ Vh
+
+    assert C.check_orthogonalize_svd(right)
+
+    # plausible mistake: U S V^T, which is G again
+    def with_s(G):
+        U, S, Vh = torch.linalg.svd(G, full_matrices=False)
+        return U @ torch.diag(S) @ Vh
+
+    assert not C.check_orthogonalize_svd(with_s)
+    assert "G itself" in capsys.readouterr().out
+
+    # plausible mistake: the full matrices, a wrong shape for a tall or wide G
+    def full(G):
+        U, _, Vh = torch.linalg.svd(G)
+        return U[:, : Vh.shape[0]] @ Vh if U.shape[0] >= Vh.shape[0] else U @ Vh[: U.shape[0]]
+
+    assert C.check_orthogonalize_svd(full)  # cut back to shape, it is the same matrix
+    assert not C.check_orthogonalize_svd(lambda G: torch.linalg.svd(G)[0])
+    assert "full_matrices=False" in capsys.readouterr().out
+    # plausible mistake: Newton-Schulz normalised but not iterated
+    assert not C.check_orthogonalize_svd(lambda G: G / G.norm())
+    assert "not all 1" in capsys.readouterr().out
+
+
+def test_orthogonalize_svd_crash_with_the_full_matrices(capsys):
+    def full(G):  # U (4, 4) @ Vh (6, 6): the shapes do not meet unless G is square
+        U, _, Vh = torch.linalg.svd(G)
+        return U @ Vh
+
+    assert not C.check_orthogonalize_svd(full)
+    out = capsys.readouterr().out
+    assert crashed(out, "RuntimeError") and "(4, 6)" in out
+
+
 # --- every check: not attempted, and what a notebook shows for the verdict ----------------------
 
 
@@ -920,7 +1031,7 @@ ALL_CHECKS = sorted(name for name in dir(C) if name.startswith("check_"))
 
 
 def test_every_check_is_listed():
-    assert len(ALL_CHECKS) == 22, ALL_CHECKS  # a new check gets its tests in this file too
+    assert len(ALL_CHECKS) == 25, ALL_CHECKS  # a new check gets its tests in this file too
 
 
 @pytest.mark.parametrize("name", ALL_CHECKS)

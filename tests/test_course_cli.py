@@ -431,3 +431,39 @@ def test_train_and_sample_on_a_text_in_another_script(tmp_path):
     assert sampled.returncode == 0, sampled.stderr
     assert sampled.stdout.startswith("φιρστ ςιτιζεν:") and len(sampled.stdout) == 14 + 20 + 1
     assert set(sampled.stdout) <= set(text) | {"\n"}
+
+
+def test_the_modern_preset_trains_resumes_and_samples_past_its_context(tmp_path):
+    """Notebook 10's model through the command line: a ModernGPT checkpoint with Muon's state,
+    resumed, and sampled with the sliding cache (the same text as without a cache)."""
+    corpus = tmp_path / "text.txt"
+    corpus.write_text(TEXT, encoding="utf-8", newline="")
+    common = ["--text", corpus, "--out", tmp_path / "modern.pt", *TINY, *QUICK]
+    first = run("train", "--preset", "cpu-modern", *common, "--max-iters", "5", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "ModernConfig(" in first.stdout and "optimizer='muon'" in first.stdout
+    ckpt = load_checkpoint(tmp_path / "modern.pt")
+    assert ckpt["config"]["rope"] is True and ckpt["train_config"]["optimizer"] == "muon"
+    assert "position_embedding_table.weight" not in ckpt["model"]
+
+    other = run(
+        "train", "--preset", "cpu-modern", *common, "--max-iters", "10", "--resume",
+        "--optimizer", "adamw", cwd=tmp_path,
+    )  # fmt: skip
+    assert other.returncode != 0 and "trained with --optimizer muon, not adamw" in other.stderr
+    resumed = run(
+        "train", "--preset", "cpu-modern", *common, "--max-iters", "10", "--resume", cwd=tmp_path
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_checkpoint(tmp_path / "modern.pt")["step"] == 10
+
+    samples = [
+        run(
+            "sample", "--checkpoint", tmp_path / "modern.pt", "--prompt", "All:",
+            "--max-new-tokens", "40", "--temperature", "0", cache, cwd=tmp_path,
+        )  # fmt: skip
+        for cache in ("--kv-cache", "--no-kv-cache")
+    ]
+    assert all(s.returncode == 0 for s in samples), samples[0].stderr + samples[1].stderr
+    assert samples[0].stdout == samples[1].stdout  # 44 characters: past the context of 16
+    assert len(samples[0].stdout) == 4 + 40 + 1

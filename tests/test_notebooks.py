@@ -83,6 +83,7 @@ RECAP_FIGURES = {
     "06_many_heads": ["multi_head_val_loss", "one_head_same_budget_val_loss"],
     "07_blocks": ["blocks_val_loss"],
     "08_transformer": ["val_loss"],
+    "10_modern_gpt": ["modern_val_loss", "lecture_val_loss"],
     "11_many_gpus": ["single_val_loss", "ddp_val_loss"],
 }
 

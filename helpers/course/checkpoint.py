@@ -31,7 +31,8 @@ from pathlib import Path
 import torch
 
 from helpers.course.files import atomic_write
-from helpers.gpt import GPT, GPTConfig
+from helpers.gpt import GPT, GPTConfig, generate_with_cache
+from helpers.modern import ModernConfig, ModernGPT, generate_sliding
 
 FORMAT = "gpt-from-scratch-course/1"
 
@@ -78,6 +79,32 @@ def load_checkpoint(path, map_location="cpu", mmap=False):
     return ckpt
 
 
+# The models a checkpoint may hold: notebook 08's GPT and notebook 10's ModernGPT, told apart by
+# their config's fields.
+MODELS = {GPTConfig: GPT, ModernConfig: ModernGPT}
+
+
+def config_from_dict(config):
+    """The GPTConfig or ModernConfig whose fields are the keys of `config` (a checkpoint's)."""
+    for kind in MODELS:
+        if set(config) == {f.name for f in dataclasses.fields(kind)}:
+            return kind(**config)
+    raise ValueError(f"no model of this course has a config with keys {sorted(config)}")
+
+
+def build_model(config):
+    """A new model for `config`: GPT for a GPTConfig, ModernGPT for a ModernConfig."""
+    return MODELS[type(config)](config)
+
+
+def generate_fast(model, idx, max_new_tokens, temperature=1.0, top_k=None):
+    """Sample with the model's KV cache: notebook 10's sliding one for a ModernGPT with RoPE,
+    else notebook 08's generate_with_cache (which gives the same ids as model.generate)."""
+    rope = getattr(model.config, "rope", False)
+    cached = generate_sliding if rope else generate_with_cache
+    return cached(model, idx, max_new_tokens, temperature=temperature, top_k=top_k)
+
+
 # The largest model a course checkpoint may describe: far above the full model, far below a size
 # whose allocation would take the machine down before anything else is checked.
 LIMITS = {"vocab_size": 1_000_000, "context_length": 65_536, "n_embd": 16_384, "n_layer": 256}
@@ -98,16 +125,17 @@ def validate(ckpt, path="checkpoint"):
     if not isinstance(ckpt.get("best_val"), (int, float)):
         raise bad("'best_val' should be a number")
     config = ckpt["config"]
-    fields = {f.name for f in dataclasses.fields(GPTConfig)}
-    if set(config) != fields:
-        raise bad(f"its config has keys {sorted(config)}, expected {sorted(fields)}")
+    kinds = {frozenset(f.name for f in dataclasses.fields(kind)): kind for kind in MODELS}
+    if frozenset(config) not in kinds:
+        expected = " or ".join(str(sorted(fields)) for fields in kinds)
+        raise bad(f"its config has keys {sorted(config)}, expected {expected}")
     for key, limit in LIMITS.items():
         if isinstance(config[key], int) and config[key] > limit:
             raise bad(
                 f"{key}={config[key]:,} is beyond any model of this course (at most {limit:,})"
             )
     try:
-        config = GPTConfig(**config)
+        config = config_from_dict(config)
     except (TypeError, ValueError) as e:
         raise bad(f"its config is impossible ({e})") from e
     vocab = ckpt["vocab"]
@@ -117,7 +145,7 @@ def validate(ckpt, path="checkpoint"):
             f"model of vocab_size={config.vocab_size}"
         )
     with torch.device("meta"):
-        expected = {k: tuple(v.shape) for k, v in GPT(config).state_dict().items()}
+        expected = {k: tuple(v.shape) for k, v in build_model(config).state_dict().items()}
     found = {
         k: tuple(v.shape) if isinstance(v, torch.Tensor) else None for k, v in ckpt["model"].items()
     }
@@ -229,7 +257,7 @@ def check_compatible(ckpt, config, vocab):
 
 def model_from_checkpoint(ckpt, device="cpu"):
     """Rebuild the GPT stored in a checkpoint dict (from load_checkpoint), in eval mode."""
-    model = GPT(GPTConfig(**ckpt["config"]))
+    model = build_model(config_from_dict(ckpt["config"]))
     model.load_state_dict(ckpt["model"])
     return model.to(device).eval()
 

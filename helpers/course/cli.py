@@ -2,6 +2,7 @@
 
     python -m helpers train --preset gpu               # the lecture's full model -> checkpoints/gpu.pt
     python -m helpers train --preset cpu               # the 3-minute CPU model -> checkpoints/cpu.pt
+    python -m helpers train --preset cpu-modern        # notebook 10's modern GPT, 3 minutes on a CPU
     python -m helpers train --preset gpu --resume      # continue from the checkpoint's step
     python -m helpers sample --checkpoint checkpoints/gpu.pt --prompt "ROMEO:" --top-k 40
     python -m helpers doctor                           # is this machine ready for the course?
@@ -31,7 +32,8 @@ an overfitting run keeps its best point). Any preset value can be changed, e.g.
 SAMPLE_HELP = """Sample text from a trained checkpoint.
 
 An empty prompt starts from a newline. A prompt longer than the model's context is cropped to its
-last context_length characters (the model sees no more). --temperature 0 is greedy decoding.
+last context_length characters (the model sees no more); a modern GPT with RoPE (notebook 10)
+reads it through its sliding window instead. --temperature 0 is greedy decoding.
 """
 
 COURSE_HELP = """Run the notebooks headless, each on a fresh kernel, and print what each measured.
@@ -40,6 +42,8 @@ The executed copies go to build/course/, so notebooks you edited are never overw
 (maintainers) stores the outputs in the notebooks themselves and, for a normal-length run, the
 measured times in notebooks/course_times.json, the README and WORKSHOP.md.
 """
+
+PRESET_NAMES = ("cpu", "gpu", "cpu-modern", "gpu-modern")  # helpers/course/trainer.py's PRESETS
 
 # The preset values the training command can change: the one list of them. Each becomes a flag
 # (--n-embd, ...) and, when given, replaces the preset's value in GPTConfig or TrainConfig.
@@ -64,6 +68,10 @@ TRAIN_OPTIONS = {
         choices=["auto", "float32", "bfloat16", "float16"],
         help="auto: bfloat16 on GPUs that have it natively, float16 (loss scaling) on older ones, "
         "float32 on CPUs and Apple GPUs",
+    ),
+    "optimizer": dict(
+        choices=["adamw", "muon"],
+        help="adamw (notebook 08), or muon for the weight matrices (notebook 10)",
     ),
     "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
     "log_interval": dict(type=int, help="steps between progress lines"),
@@ -90,8 +98,13 @@ def build_parser():
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    train = command("train", "train the GPT of notebook 08 (cpu or gpu preset)", TRAIN_HELP)
-    train.add_argument("--preset", choices=["cpu", "gpu"], help="default: gpu on CUDA, else cpu")
+    train = command("train", "train the GPT of notebook 08 or 10 (a preset)", TRAIN_HELP)
+    train.add_argument(
+        "--preset",
+        choices=list(PRESET_NAMES),
+        help="cpu, gpu: notebook 08's GPT; cpu-modern, gpu-modern: notebook 10's (default: gpu "
+        "on CUDA, else cpu)",
+    )
     train.add_argument(
         "--out", type=Path, help="checkpoint file (default: checkpoints/<preset>.pt)"
     )
@@ -297,12 +310,14 @@ def train(args, device, ranks=None):
 def _train(args, device, name, out, ranks):
     import torch
 
-    from helpers import GPT, CharTokenizer, generate_with_cache, train_val_split
+    from helpers import CharTokenizer, train_val_split
     from helpers.course import distributed
     from helpers.course.checkpoint import (
         CheckpointError,
+        build_model,
         check_can_write,
         check_compatible,
+        generate_fast,
         load_checkpoint,
     )
     from helpers.course.trainer import TrainingDiverged, preset, train_gpt
@@ -343,6 +358,13 @@ def _train(args, device, name, out, ranks):
         distributed.batch_shares(train_config.batch_size, ranks.world_size)
         if resume is not None:
             check_compatible(resume, model_config, tokenizer.chars)
+            stored = (resume.get("train_config") or {}).get("optimizer", "adamw")
+            if stored != train_config.optimizer:
+                raise CheckpointError(
+                    f"{out} was trained with --optimizer {stored}, not "
+                    f"{train_config.optimizer}: its optimizer state fits only that one. Resume "
+                    f"with --optimizer {stored}, or start a new run."
+                )
             print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
     except (ValueError, CheckpointError) as e:
         fail(e)
@@ -359,7 +381,7 @@ def _train(args, device, name, out, ranks):
         print(notice)
 
     torch.manual_seed(train_config.seed)  # the same seed, the same initial weights
-    model = GPT(model_config)
+    model = build_model(model_config)  # GPT, or ModernGPT for a modern preset
     if ranks.rank > 0:  # the same weights on every rank, but other dropout masks
         torch.manual_seed(train_config.seed + ranks.rank)
     n_params = sum(p.numel() for p in model.parameters())
@@ -408,7 +430,7 @@ def _train(args, device, name, out, ranks):
     if args.sample_chars > 0 and ranks.main:
         torch.manual_seed(train_config.seed)
         start = torch.zeros((1, 1), dtype=torch.long, device=device)
-        ids = generate_with_cache(model, start, args.sample_chars)[0].tolist()
+        ids = generate_fast(model, start, args.sample_chars)[0].tolist()
         print("-" * 40 + "\n" + tokenizer.decode(ids))
     return 0
 
@@ -435,8 +457,13 @@ def resume_command(out, ranks=None):
 def sample(args, device):
     import torch
 
-    from helpers import CharTokenizer, generate_with_cache
-    from helpers.course.checkpoint import CheckpointError, load_checkpoint, model_from_checkpoint
+    from helpers import CharTokenizer
+    from helpers.course.checkpoint import (
+        CheckpointError,
+        generate_fast,
+        load_checkpoint,
+        model_from_checkpoint,
+    )
 
     if args.max_new_tokens < 0 or args.num_samples < 1:
         fail("--max-new-tokens must be >= 0 and --num-samples >= 1.")
@@ -462,7 +489,7 @@ def sample(args, device):
         print(f"(left out of the prompt, never seen by the model: {shown})", file=sys.stderr)
     ids = tokenizer.encode("".join(ch for ch in args.prompt if ch in tokenizer.stoi))
     context_length = model.config.context_length
-    if len(ids) > context_length:
+    if len(ids) > context_length and not getattr(model.config, "rope", False):
         print(
             f"(the prompt has {len(ids)} characters; the model sees only its last {context_length})",
             file=sys.stderr,
@@ -470,7 +497,7 @@ def sample(args, device):
     torch.manual_seed(args.seed)
     idx = torch.tensor([ids] * args.num_samples, dtype=torch.long, device=device)
     idx = idx.view(args.num_samples, len(ids))
-    sampler = partial(generate_with_cache, model) if args.kv_cache else model.generate
+    sampler = partial(generate_fast, model) if args.kv_cache else model.generate
     try:
         out = sampler(idx, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k)
     except ValueError as e:

@@ -11,7 +11,7 @@ import torch
 from matplotlib.figure import Figure
 from torch.nn import functional as F
 
-from helpers import generate_with_cache
+from helpers.course.checkpoint import generate_fast
 
 
 def prompt_ids(tokenizer, prompt):
@@ -45,7 +45,7 @@ def sample_text(model, tokenizer, prompt, length=200, temperature=0.8, top_k=Non
     device = next(model.parameters()).device
     torch.manual_seed(seed)
     idx = torch.tensor([ids], dtype=torch.long, device=device)
-    out = generate_with_cache(model, idx, length, temperature=temperature, top_k=top_k)
+    out = generate_fast(model, idx, length, temperature=temperature, top_k=top_k)
     return tokenizer.decode(out[0].tolist()), _note(dropped, prompt)
 
 

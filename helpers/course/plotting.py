@@ -91,3 +91,47 @@ def plot_losses(histories, title="loss curves"):
     ax.grid(alpha=0.3)
     ax.legend()
     plt.show()
+
+
+def plot_ablation(results, title=None):
+    """Notebook 10's ablation (bench/modern_ablation.py's results): validation loss against
+    training time for every run (left), and each variant's best loss, seed by seed (right).
+    Returns the figure."""
+    runs = results["runs"]
+    names = list(dict.fromkeys(r["variant"] for r in runs))
+    colors = {name: plt.cm.tab10(i % 10) for i, name in enumerate(names)}
+    fig, (curves, bests) = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=[3, 2])
+    seeds = sorted({r["seed"] for r in runs})
+    for r in runs:
+        h = r["history"]
+        first = r["seed"] == seeds[0]
+        curves.plot(
+            h["seconds"],
+            h["val"],
+            color=colors[r["variant"]],
+            linestyle="-" if first else ":",
+            marker="o",
+            markersize=3,
+            label=r["variant"] if first else None,
+        )
+    finals = [r["best_val"] for r in runs]
+    curves.set_ylim(min(finals) - 0.03, max(finals) + 0.35)
+    curves.set_xlabel("training time (s)")
+    curves.set_ylabel("validation loss")
+    curves.set_title(title or f"val loss vs time ({results['seconds']:g} s per run)")
+    curves.grid(alpha=0.3)
+    curves.legend(fontsize=8, title=f"seed {seeds[0]} solid, others dotted", title_fontsize=8)
+    for y, name in enumerate(names):
+        values = [r["best_val"] for r in runs if r["variant"] == name]
+        bests.scatter(values, [y] * len(values), color=colors[name], zorder=3)
+        bests.plot([min(values), max(values)], [y, y], color=colors[name], linewidth=2)
+    if "lecture" in names:
+        reference = [r["best_val"] for r in runs if r["variant"] == "lecture"]
+        bests.axvline(sum(reference) / len(reference), color="grey", linestyle="--", linewidth=1)
+    bests.set_yticks(range(len(names)), names, fontsize=9)
+    bests.invert_yaxis()
+    bests.set_xlabel("best validation loss (each dot one seed)")
+    bests.set_title("lower is better; dashed: lecture model's mean")
+    bests.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig

@@ -10,7 +10,7 @@ runs:
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
   ln 65 = 4.17, with a margin: 30 steps only show that training ran and gave a sane number), and
-  the presets' step counts in notebooks 08 and 09. A test
+  the presets' step counts in notebooks 08, 09 and 10. A test
   checks that every listed line is still in its notebook, so the two cannot drift apart.
 
 Nothing here changes what a learner runs; the stored outputs come from full-length runs.
@@ -44,6 +44,14 @@ SWAPS = {
     "08_transformer": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
         (  # the preset's step counts live in TrainConfig, not in a line of the notebook
+            "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
+            "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
+            "train_config.max_iters, train_config.eval_interval = 30, 30",
+        ),
+    ],
+    "10_modern_gpt": [
+        ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
+        (
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
             "train_config.max_iters, train_config.eval_interval = 30, 30",

@@ -29,9 +29,11 @@ from helpers.course.checkpoint import (
 from helpers.course.files import atomic_write
 from helpers.course.plotting import LiveLossPlot, in_notebook
 from helpers.gpt import GPTConfig
+from helpers.modern import ModernConfig, configure_muon
 from helpers.training import configure_optimizer, evaluate, fit
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
+OPTIMIZERS = ("adamw", "muon")
 
 
 class TrainingDiverged(RuntimeError):
@@ -57,6 +59,9 @@ class TrainConfig:
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
     dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
     seed: int = 1337
+    optimizer: str = (
+        "adamw"  # "adamw" (notebook 08), or "muon" for the weight matrices (notebook 10)
+    )
     log_interval: int = 100  # outside Jupyter: one progress line every this many steps
 
     def __post_init__(self):
@@ -87,6 +92,10 @@ class TrainConfig:
             raise ValueError(f"patience must be at least 1 evaluation, got {self.patience}.")
         if not 0 <= self.seed < 2**63:
             raise ValueError(f"seed must lie in 0 .. 2**63 - 1, got {self.seed}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(
+                f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}."
+            )
         if self.dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}.")
 
@@ -117,6 +126,35 @@ PRESETS = {
             max_iters=5000,
             eval_interval=250,
             patience=6,
+        ),
+    ),
+    # Notebook 10's modern GPT. "cpu-modern": the cpu preset's shape with RoPE, SwiGLU, no biases,
+    # tied embeddings and Muon; LayerNorm kept (PyTorch's CPU RMSNorm is slower per step, 97 ms
+    # against 94 with the cpu preset's shape), no QK-norm; Muon at twice the cpu preset's learning
+    # rate (1.544 against 1.563 for 3 minutes at 3e-3; 1.2e-2 and 8e-3 did not do better, nor did
+    # 4 layers, 128 wide or a batch of 32). bench/MODERN_RESULTS.md measures it against each change.
+    "cpu-modern": (
+        ModernConfig(context_length=64, n_embd=96, n_head=4, n_layer=3, rmsnorm=False),
+        TrainConfig(
+            batch_size=64,
+            learning_rate=6e-3,
+            min_lr=6e-4,
+            max_iters=5000,
+            time_budget=180.0,
+            eval_interval=500,
+            optimizer="muon",
+        ),
+    ),
+    "gpu-modern": (
+        ModernConfig(context_length=256, n_embd=384, n_head=6, n_layer=6, dropout=0.2),
+        TrainConfig(
+            batch_size=64,
+            learning_rate=1e-3,
+            min_lr=1e-4,
+            max_iters=5000,
+            eval_interval=250,
+            patience=6,
+            optimizer="muon",
         ),
     ),
 }
@@ -309,9 +347,12 @@ def _train(
     context_length = model.config.context_length
     amp, scaler, amp_dtype = precision(cfg.dtype, device)
     betas = (0.9, cfg.beta2)
-    optimizer = configure_optimizer(
-        model, cfg.learning_rate, cfg.weight_decay, betas, fused=fused_adamw_ok(device)
-    )
+    if cfg.optimizer == "muon":
+        optimizer = configure_muon(model, cfg.learning_rate, cfg.weight_decay, betas)
+    else:
+        optimizer = configure_optimizer(
+            model, cfg.learning_rate, cfg.weight_decay, betas, fused=fused_adamw_ok(device)
+        )
     history = {"step": [], "train": [], "val": [], "seconds": [], "lr": []}
     history.update(step_loss=[], step_lr=[])
     step, best_val, seconds, run_id = 0, math.inf, 0.0, new_run_id()

@@ -1,0 +1,219 @@
+"""Notebook 10's ablation: each modern change alone, and the chosen ones together, at equal time.
+
+    python bench/modern_ablation.py                 # every variant, two seeds, 3 minutes each
+    python bench/modern_ablation.py --only rope,muon --seeds 1337
+    python bench/modern_ablation.py --seconds 5 --out /tmp/ablation   # a quick rehearsal
+
+Every run trains the `cpu` preset's shape with the course's trainer for the same wall-clock
+budget of training (evaluations not counted) on the same threads, and records its validation
+loss over time. The runs go seed by seed, every variant once per seed, so that a slow spell of
+the machine spreads over all variants instead of hitting one. Results are written after every
+run (a run interrupted resumes where it stopped) to --out: modern_ablation.json, the table
+MODERN_RESULTS.md and the figure modern_ablation.png, which notebook 10 shows.
+
+The full ablation takes (variants x seeds) x (budget + about 15 s of evaluations): with the
+defaults 9 x 2 x ~195 s, about an hour. Time nothing else on the machine meanwhile.
+"""
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import CharTokenizer, train_val_split  # noqa: E402
+from helpers.course.corpus import load_corpus  # noqa: E402
+from helpers.course.files import atomic_write  # noqa: E402
+from helpers.course.plotting import no_live_plots  # noqa: E402
+from helpers.course.trainer import preset, train_gpt  # noqa: E402
+from helpers.modern import ModernConfig, ModernGPT  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LECTURE = dict(rope=False, rmsnorm=False, swiglu=False, bias=True, tied=False, qk_norm=False)
+
+# name -> (what it is, the model switches changed from the lecture's, TrainConfig changes)
+VARIANTS = {
+    "lecture": ("the cpu preset: notebook 08's GPT and AdamW", {}, {}),
+    "rope": ("RoPE instead of learned positions", {"rope": True}, {}),
+    "rmsnorm": ("RMSNorm instead of LayerNorm", {"rmsnorm": True}, {}),
+    "swiglu": ("SwiGLU instead of ReLU, same parameters", {"swiglu": True}, {}),
+    "no_bias_tied": ("no biases, tied embeddings", {"bias": False, "tied": True}, {}),
+    "qk_norm": ("QK-norm", {"qk_norm": True}, {}),
+    "muon": ("Muon for the weight matrices", {}, {"optimizer": "muon"}),
+    "all": (
+        "every change above together",
+        {
+            "rope": True,
+            "rmsnorm": True,
+            "swiglu": True,
+            "bias": False,
+            "tied": True,
+            "qk_norm": True,
+        },
+        {"optimizer": "muon"},
+    ),
+    "cpu-modern": ("the cpu-modern preset: the changes that helped, re-tuned", None, None),
+}
+
+
+def build(name, vocab_size):
+    """(model, TrainConfig) for one variant; `cpu-modern` is the preset as the course ships it."""
+    if name == "cpu-modern":
+        model_config, train_config = preset("cpu-modern", vocab_size)
+        return ModernGPT(model_config), train_config
+    _, switches, train_changes = VARIANTS[name]
+    shape, train_config = preset("cpu", vocab_size)
+    config = ModernConfig(**{**dataclasses.asdict(shape), **LECTURE, **switches})
+    return ModernGPT(config), dataclasses.replace(train_config, **train_changes)
+
+
+def machine():
+    """The CPU's model name where the system says it (Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.machine()} {platform.processor() or platform.system()}, {os.cpu_count()} cores"
+
+
+def summary(runs):
+    """variant -> mean, spread (max - min) and count of the best validation losses."""
+    table = {}
+    for name in VARIANTS:
+        losses = [r["best_val"] for r in runs if r["variant"] == name]
+        steps = [r["steps"] for r in runs if r["variant"] == name]
+        if losses:
+            table[name] = {
+                "mean": statistics.mean(losses),
+                "spread": max(losses) - min(losses),
+                "runs": len(losses),
+                "steps": statistics.mean(steps),
+                "ms_per_step": statistics.mean(
+                    1000 * r["train_seconds"] / r["steps"] for r in runs if r["variant"] == name
+                ),
+            }
+    return table
+
+
+def write_table(results, path):
+    table = summary(results["runs"])
+    reference = table.get("lecture", {}).get("mean")
+    lines = [
+        "# Notebook 10's ablation: the modern changes at equal training time",
+        "",
+        f"Written by `python bench/modern_ablation.py` on {results['machine']}, torch "
+        f"{results['torch']}, {results['threads']} threads; {results['seconds']:g} s of training "
+        f"per run, seeds {', '.join(map(str, results['seeds']))}; shape of the `cpu` preset.",
+        "",
+        "| variant | what | best val loss (mean) | spread | vs lecture | steps | ms/step |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in table.items():
+        delta = f"{row['mean'] - reference:+.4f}" if reference is not None else ""
+        lines.append(
+            f"| {name} | {VARIANTS[name][0]} | {row['mean']:.4f} | {row['spread']:.4f} | {delta} "
+            f"| {row['steps']:.0f} | {row['ms_per_step']:.0f} |"
+        )
+    lines += ["", "Spread: the largest minus the smallest best val loss over the seeds.", ""]
+    lines += ["| variant | seed | best val loss | at step | steps | training s |"]
+    lines += ["|---|---:|---:|---:|---:|---:|"]
+    for r in results["runs"]:
+        lines.append(
+            f"| {r['variant']} | {r['seed']} | {r['best_val']:.4f} | {r['best_step']} | "
+            f"{r['steps']} | {r['train_seconds']:.0f} |"
+        )
+    with atomic_write(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def plot(results, path):
+    from helpers.course.plotting import plot_ablation
+
+    figure = plot_ablation(results)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", help="comma-separated variants (default: all)")
+    parser.add_argument("--seeds", default="1337,42", help="comma-separated seeds")
+    parser.add_argument("--seconds", type=float, default=180.0, help="training budget per run")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for the results")
+    parser.add_argument("--fresh", action="store_true", help="forget stored runs, start over")
+    args = parser.parse_args(argv)
+    names = args.only.split(",") if args.only else list(VARIANTS)
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    args.out.mkdir(parents=True, exist_ok=True)
+    store = args.out / "modern_ablation.json"
+    results = {"runs": []}
+    if store.exists() and not args.fresh:
+        results = json.loads(store.read_text())
+        if results.get("seconds") != args.seconds:
+            parser.error(
+                f"{store} holds runs of {results.get('seconds')} s; use --seconds "
+                f"{results.get('seconds')} to add to them, or --fresh to start over"
+            )
+    results.update(
+        machine=machine(),
+        torch=torch.__version__,
+        threads=torch.get_num_threads(),
+        seconds=args.seconds,
+        seeds=sorted(set(results.get("seeds", [])) | set(seeds)),
+    )
+    corpus = load_corpus()
+    tokenizer = CharTokenizer.from_text(corpus.text)
+    data = torch.tensor(tokenizer.encode(corpus.text), dtype=torch.long)
+    train_data, val_data = train_val_split(data)
+    done = {(r["variant"], r["seed"]) for r in results["runs"]}
+    todo = [(n, s) for s in seeds for n in names if (n, s) not in done]
+    print(f"{len(todo)} runs of {args.seconds:g} s to go ({len(done)} stored)", flush=True)
+    for i, (name, seed) in enumerate(todo, 1):
+        torch.manual_seed(seed)
+        model, cfg = build(name, tokenizer.vocab_size)
+        cfg = dataclasses.replace(cfg, time_budget=args.seconds, seed=seed, max_iters=100_000)
+        title = f"[{i}/{len(todo)}] {name} seed {seed}"
+        start = time.perf_counter()
+        with no_live_plots():
+            history = train_gpt(
+                model, train_data, val_data, cfg, vocab=tokenizer.chars, title=title
+            )
+        results["runs"].append(
+            {
+                "variant": name,
+                "seed": seed,
+                "best_val": history["best_val"],
+                "best_step": history["best_step"],
+                "steps": history["step"][-1],
+                "train_seconds": history["train_seconds"],
+                "wall_seconds": time.perf_counter() - start,
+                "parameters": sum(p.numel() for p in model.parameters()),
+                "history": {k: history[k] for k in ("step", "seconds", "val", "train")},
+                "config": dataclasses.asdict(model.config),
+                "train_config": dataclasses.asdict(cfg),
+            }
+        )
+        print(f"{title}: best val {history['best_val']:.4f}", flush=True)
+        with atomic_write(store, "w") as f:
+            json.dump(results, f, indent=1)
+        write_table(results, args.out / "MODERN_RESULTS.md")
+    if results["runs"]:
+        write_table(results, args.out / "MODERN_RESULTS.md")
+        plot(results, args.out / "modern_ablation.png")
+        print((args.out / "MODERN_RESULTS.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
