@@ -101,11 +101,10 @@ class ModernAttention(CausalSelfAttention):
             q, k = self.q_norm(q), self.k_norm(k)
         if self.rope:
             T = x.shape[1]
-            if start + T <= self.cos.shape[0]:
-                cos, sin = self.cos[start : start + T], self.sin[start : start + T]
-            else:  # past the precomputed table: rotations for exactly these positions
-                cos, sin = rope_tables(q.shape[-1], T, start)
-                cos, sin = cos.to(x.device), sin.to(x.device)
+            if start + T > self.cos.shape[0]:  # past the table: make it twice as long, once
+                cos, sin = rope_tables(q.shape[-1], 2 * (start + T))
+                self.cos, self.sin = cos.to(x.device), sin.to(x.device)
+            cos, sin = self.cos[start : start + T], self.sin[start : start + T]
             q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         return q, k, v
 
@@ -381,9 +380,11 @@ def forward_sliding(model, idx, cache, start):
         q, k, v = block.sa.heads(h, start)
         if cache:
             k, v = torch.cat((cache[i][0], k), dim=2), torch.cat((cache[i][1], v), dim=2)
-        past = k.shape[2] - T
-        behind = torch.arange(past, past + T)[:, None] - torch.arange(past + T)[None, :]
-        mask = ((behind >= 0) & (behind < window)).to(idx.device)
+        mask = None  # one new id sees every kept position: at most window - 1 behind it
+        if T > 1:  # several new ids (a prompt): the causal window among them
+            past = k.shape[2] - T
+            behind = torch.arange(past, past + T)[:, None] - torch.arange(past + T)[None, :]
+            mask = ((behind >= 0) & (behind < window)).to(idx.device)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
         x = x + block.sa.proj(y.transpose(1, 2).contiguous().view(B, T, C))
         x = x + block.ffwd(block.ln2(x))

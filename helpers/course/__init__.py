@@ -3,10 +3,11 @@
     settings    every COURSE_* environment variable and every path
     corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
     device      cuda / mps / cpu, and CPU threads
-    plotting    live and finished loss curves
+    plotting    live and finished loss curves, notebook 10's ablation plot
     diagrams    the pictures of notebooks 05-08 and 11 (a head, many heads, a block, the GPT, DDP)
-    trainer     the long-run trainer of notebook 08 and the training command (presets, train_gpt)
-    checkpoint  safe saving and loading of trained models
+    trainer     the long-run trainer of notebooks 08 and 10 and the training command (presets,
+                train_gpt)
+    checkpoint  safe saving and loading of trained models (notebook 08's GPT, notebook 10's)
     playground  the widgets of notebook 09
     checks      feedback on the exercises
     doctor      is this machine ready? (`make doctor`)

@@ -56,6 +56,7 @@ FIGURES = {
         "modern_val_loss=modern_val_loss, lecture_val_loss=round(lecture_val_loss, 4), "
         'steps=history["step"][-1], train_seconds=round(history["train_seconds"], 1), '
         "kv_speedup=round(kv_speedup, 2), kv_speedup_vs_crop=round(kv_speedup_vs_crop, 2), "
+        "kv_speedup_gpu_shape=round(kv_speedup_gpu_shape, 2), "
         "window_loss=round(windowed.item(), 4), cropped_loss=round(cropped.item(), 4)"
     ),
     "11_many_gpus": (

@@ -1,6 +1,6 @@
 """The long-run trainer of the full GPT: presets, TrainConfig and train_gpt.
 
-Notebook 08 and `python -m helpers train` use it. The loop itself is notebook 08's taught `fit`
+Notebooks 08 and 10 and `python -m helpers train` use it (notebook 10's ModernGPT and Muon too). The loop itself is notebook 08's taught `fit`
 (helpers/training.py); this module runs it with what a long run needs around it: a wall-clock
 budget, the live plot and progress bar, checkpoints of the best model, resuming, and on a GPU
 mixed precision (bf16, or fp16 with loss scaling where bf16 is not native), TF32 matrix
@@ -59,9 +59,7 @@ class TrainConfig:
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
     dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
     seed: int = 1337
-    optimizer: str = (
-        "adamw"  # "adamw" (notebook 08), or "muon" for the weight matrices (notebook 10)
-    )
+    optimizer: str = "adamw"  # or "muon" for the weight matrices (notebook 10)
     log_interval: int = 100  # outside Jupyter: one progress line every this many steps
 
     def __post_init__(self):
