@@ -85,7 +85,9 @@ def machine():
                 return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
     except OSError:
         pass
-    return f"{platform.machine()} {platform.processor() or platform.system()}, {os.cpu_count()} cores"
+    return (
+        f"{platform.machine()} {platform.processor() or platform.system()}, {os.cpu_count()} cores"
+    )
 
 
 def summary(runs):

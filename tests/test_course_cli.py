@@ -457,11 +457,9 @@ def test_the_modern_preset_trains_resumes_and_samples_past_its_context(tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert load_checkpoint(tmp_path / "modern.pt")["step"] == 10
 
+    greedy = ["--checkpoint", tmp_path / "modern.pt", "--prompt", "All:", "--temperature", "0"]
     samples = [
-        run(
-            "sample", "--checkpoint", tmp_path / "modern.pt", "--prompt", "All:",
-            "--max-new-tokens", "40", "--temperature", "0", cache, cwd=tmp_path,
-        )  # fmt: skip
+        run("sample", *greedy, "--max-new-tokens", "40", cache, cwd=tmp_path)
         for cache in ("--kv-cache", "--no-kv-cache")
     ]
     assert all(s.returncode == 0 for s in samples), samples[0].stderr + samples[1].stderr
