@@ -286,12 +286,13 @@ class ModernGPT(GPT):
 
 
 def orthogonalize(G, steps=5):
-    """The matrix with G's singular vectors and all singular values near 1 (G = U S V^T -> U V^T),
-    by `steps` Newton-Schulz iterations: matrix products only, no SVD.
+    """G's singular vectors with its singular values pushed towards 1 (G = U S V^T -> about
+    U V^T), by `steps` Newton-Schulz iterations: matrix products only, no SVD.
 
     Each iteration maps every singular value s to a*s + b*s^3 + c*s^5; these coefficients
-    (Keller Jordan's) push all of them from (0, 1] into about [0.7, 1.2] in five steps. Dividing
-    by the Frobenius norm first puts them in (0, 1]. Taught in notebook 10.
+    (Keller Jordan's) push each one that is not tiny (above about 1% of the largest) into about
+    [0.7, 1.2] in five steps, and a direction the gradient barely has stays small. Dividing by
+    the Frobenius norm first puts them all in (0, 1]. Taught in notebook 10.
     """
     if G.ndim != 2:
         raise ValueError(f"orthogonalize takes a matrix, got a tensor of shape {tuple(G.shape)}.")
