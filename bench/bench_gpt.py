@@ -28,6 +28,7 @@ What it measures, in one run, on the `cpu` preset's model shape:
 """
 
 import argparse
+import dataclasses
 import os
 import platform
 import statistics
@@ -48,6 +49,7 @@ from helpers import (
     generate_with_cache,
     train_val_split,
 )
+from helpers.course.checkpoint import build_model
 from helpers.course.corpus import load_corpus
 from helpers.course.trainer import fused_adamw_ok, get_train_batch, preset, train_gpt
 
@@ -122,10 +124,6 @@ def best_speeds(samplers, prompt, n, rounds=3):
 
 def train_for(name, vocab_size, seconds, quick, train_data, val_data, vocab):
     """Train preset `name` for `seconds` of training; returns (model, history, wall seconds)."""
-    import dataclasses
-
-    from helpers.course.checkpoint import build_model
-
     model_config, train_config = preset(name, vocab_size)
     torch.manual_seed(1337)
     model = build_model(model_config)

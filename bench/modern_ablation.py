@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helpers import CharTokenizer, train_val_split  # noqa: E402
 from helpers.course.corpus import load_corpus  # noqa: E402
 from helpers.course.files import atomic_write  # noqa: E402
-from helpers.course.plotting import no_live_plots  # noqa: E402
+from helpers.course.plotting import no_live_plots, plot_ablation  # noqa: E402
 from helpers.course.trainer import preset, train_gpt  # noqa: E402
 from helpers.modern import ModernConfig, ModernGPT  # noqa: E402
 
@@ -140,13 +140,6 @@ def write_table(results, path):
         f.write("\n".join(lines) + "\n")
 
 
-def plot(results, path):
-    from helpers.course.plotting import plot_ablation
-
-    figure = plot_ablation(results)
-    figure.savefig(path, dpi=110, bbox_inches="tight")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", help="comma-separated variants (default: all)")
@@ -215,7 +208,9 @@ def main(argv=None):
         write_table(results, args.out / "MODERN_RESULTS.md")
     if results["runs"]:
         write_table(results, args.out / "MODERN_RESULTS.md")
-        plot(results, args.out / "modern_ablation.png")
+        plot_ablation(results).savefig(
+            args.out / "modern_ablation.png", dpi=110, bbox_inches="tight"
+        )
         print((args.out / "MODERN_RESULTS.md").read_text())
 
 
