@@ -22,7 +22,7 @@ from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 08
 from helpers.modern import RMSNorm, rope_tables, apply_rope, ModernAttention  # notebook 10
 from helpers.modern import swiglu_hidden, SwiGLU, drop_biases  # notebook 10
 from helpers.modern import ModernConfig, ModernBlock, ModernGPT  # notebook 10
-from helpers.modern import orthogonalize, Muon, configure_muon  # notebook 10
+from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 10
 from helpers.modern import forward_sliding, generate_sliding  # notebook 10
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "orthogonalize",
     "Muon",
     "configure_muon",
+    "lr_wsd",
     "forward_sliding",
     "generate_sliding",
 ]

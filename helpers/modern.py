@@ -314,7 +314,8 @@ class Muon(torch.optim.Optimizer):
     moves by the same amount, where Adam's would be dominated by a few large ones. It is scaled
     to the size of a typical AdamW update (0.2 * sqrt(max(rows, columns)), Moonshot's rule), so
     one learning rate serves both kinds of parameter. Groups with muon=False (embeddings, norms,
-    biases) take AdamW steps. Taught in notebook 10.
+    biases) take AdamW steps. A group's lr_scale multiplies the learning rate it is given (the
+    schedule sets group["lr"] for all groups alike). Taught in notebook 10.
     """
 
     def __init__(self, params, lr, weight_decay=0.1, momentum=0.95, betas=(0.9, 0.99), eps=1e-8):
@@ -324,7 +325,7 @@ class Muon(torch.optim.Optimizer):
     @torch.no_grad()
     def step(self, closure=None):
         for group in self.param_groups:
-            lr, decay = group["lr"], group["weight_decay"]
+            lr, decay = group["lr"] * group.get("lr_scale", 1.0), group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -348,20 +349,45 @@ class Muon(torch.optim.Optimizer):
                     p.addcdiv_(m_hat, v_hat.sqrt() + group["eps"], value=-lr)
 
 
-def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99)):
+def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99), embedding_lr_scale=1.0):
     """Muon for the blocks' weight matrices; AdamW for the embedding (and the tied output
     layer), the norms and any biases, which are not matrices acting on the residual stream.
     Weight decay on matrices and embeddings only, as configure_optimizer does.
-    Taught in notebook 10."""
+
+    The embeddings learn at embedding_lr_scale times the learning rate. AdamW moves each number
+    by about its learning rate per step, and a rate that suits the matrices' Muon steps leaves
+    the table (which, tied, also scores the output) slow to move; speedrun recipes give it a far
+    larger one. Taught in notebook 10."""
     matrices = [p for p in model.blocks.parameters() if p.dim() == 2]
     chosen = {id(p) for p in matrices}
     rest = [p for p in model.parameters() if id(p) not in chosen]
     groups = [
         {"params": matrices, "muon": True, "weight_decay": weight_decay},
-        {"params": [p for p in rest if p.dim() >= 2], "muon": False, "weight_decay": weight_decay},
+        {
+            "params": [p for p in rest if p.dim() >= 2],
+            "muon": False,
+            "weight_decay": weight_decay,
+            "lr_scale": embedding_lr_scale,
+        },
         {"params": [p for p in rest if p.dim() < 2], "muon": False, "weight_decay": 0.0},
     ]
     return Muon(groups, lr=learning_rate, weight_decay=weight_decay, betas=betas)
+
+
+def lr_wsd(step, cfg, progress=None, decay=0.5):
+    """The learning rate for `step`: warmup, stable, decay (WSD), lr_at's modern rival.
+
+    The same linear warmup as lr_at, then the peak held, then a straight line down to cfg.min_lr
+    over the last `decay` share of the run (the last half by default). A cosine starts cutting
+    the rate from the first step; holding it high longer makes more progress, and the decay at
+    the end still settles the model. `progress` as in lr_at. Taught in notebook 10.
+    """
+    if step < cfg.warmup_iters:
+        return cfg.learning_rate * (step + 1) / cfg.warmup_iters
+    progress = step / cfg.max_iters if progress is None else progress
+    progress = min(max(progress, 0.0), 1.0)
+    left = min((1.0 - progress) / decay, 1.0)  # 1 while stable, then down to 0 at the end
+    return cfg.min_lr + left * (cfg.learning_rate - cfg.min_lr)
 
 
 def forward_sliding(model, idx, cache, start):

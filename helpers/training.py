@@ -154,6 +154,7 @@ def fit(
     next_batch=None,
     progress=None,
     on_eval=None,
+    schedule=None,
 ):
     """Train the full model: notebook 03's loop with what a long run needs. Taught in notebook 08.
 
@@ -167,8 +168,9 @@ def fit(
     The defaults are the plain loop. The course's trainer adds the rest through the keywords:
     a compiled `forward`, `amp` (an autocast context) and `scaler` (a GradScaler, for float16),
     `next_batch()` for its own batches, `progress()` (0 to 1; the larger of the share of steps
-    and the share of a time budget) and `on_eval(step, val, improved)` (plots, checkpoints;
-    it returns a reason to stop early, or None).
+    and the share of a time budget), `on_eval(step, val, improved)` (plots, checkpoints;
+    it returns a reason to stop early, or None) and `schedule`, a function like lr_at (notebook
+    10's lr_wsd).
     """
     context_length = model.config.context_length
     forward = forward or model
@@ -178,6 +180,7 @@ def fit(
         lambda: get_batch(train_data, cfg.batch_size, context_length, device)
     )
     progress = progress or (lambda: step / cfg.max_iters)
+    schedule = schedule or lr_at
     best_step, best_state, stopped = step, copy.deepcopy(model.state_dict()), None
     while True:
         done = progress() >= 1.0
@@ -190,7 +193,7 @@ def fit(
             stopped = on_eval(step, val, improved) if on_eval else None
         if done or stopped:
             break
-        lr = lr_at(step, cfg, progress())
+        lr = schedule(step, cfg, progress())
         for group in optimizer.param_groups:
             group["lr"] = lr
         x, y = next_batch()

@@ -334,6 +334,7 @@ def test_a_diverging_run_fails_loudly_and_keeps_the_last_good_checkpoint(tmp_pat
         (["--time-budget", "nan"], {}, "time_budget is a number of seconds above 0"),
         (["--patience", "0"], {}, "patience must be at least 1"),
         (["--learning-rate", "inf"], {}, "learning_rate must be a finite number"),
+        (["--schedule", "linear"], {}, "invalid choice: 'linear'"),
         (["--out", "."], {}, "is a folder: give a file name"),
         ([], {"COURSE_THREADS": "abc"}, "COURSE_THREADS='abc'"),
     ],
@@ -444,6 +445,8 @@ def test_the_modern_preset_trains_resumes_and_samples_past_its_context(tmp_path)
     assert "ModernConfig(" in first.stdout and "optimizer='muon'" in first.stdout
     ckpt = load_checkpoint(tmp_path / "modern.pt")
     assert ckpt["config"]["rope"] is True and ckpt["train_config"]["optimizer"] == "muon"
+    assert ckpt["train_config"]["schedule"] == "wsd"
+    assert [g.get("lr_scale", 1.0) for g in ckpt["optimizer"]["param_groups"]] == [1.0, 5.0, 1.0]
     assert "position_embedding_table.weight" not in ckpt["model"]
 
     other = run(

@@ -122,6 +122,14 @@ def run_steps(tiny_gpt, checkpoint=None, **changes):
     return model, history
 
 
+def test_the_trainer_follows_the_schedule_it_is_given(one_thread, tiny_gpt):
+    _, cosine = run_steps(tiny_gpt, max_iters=8, min_lr=1e-4)
+    _, wsd = run_steps(tiny_gpt, max_iters=8, min_lr=1e-4, schedule="wsd")
+    assert cosine["step_lr"][1] < 1e-2  # the cosine cuts the rate from the first step
+    assert wsd["step_lr"][:5] == [1e-2] * 5  # WSD holds the peak for the first half ...
+    assert wsd["step_lr"][5:] == pytest.approx([7.525e-3, 5.05e-3, 2.575e-3])  # ... then a line
+
+
 def test_precision_choices():
     from helpers.course.trainer import precision
 

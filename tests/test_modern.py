@@ -20,6 +20,8 @@ from helpers import (
     drop_biases,
     forward_sliding,
     generate_sliding,
+    lr_at,
+    lr_wsd,
     orthogonalize,
     rope_tables,
     swiglu_hidden,
@@ -246,6 +248,42 @@ def test_configure_muon_gives_every_parameter_one_group():
     assert muon["muon"] and all(p.dim() == 2 for p in muon["params"])
     assert model.token_embedding_table.weight in decayed["params"] and not decayed["muon"]
     assert all(p.dim() == 1 for p in plain["params"]) and plain["weight_decay"] == 0.0
+
+
+def test_embedding_lr_scale_moves_only_the_embeddings_further():
+    def one_step(scale):
+        torch.manual_seed(0)
+        model = modern()
+        optimizer = configure_muon(model, 1e-2, 0.0, embedding_lr_scale=scale)
+        before = {n: p.detach().clone() for n, p in model.named_parameters()}
+        idx = torch.randint(0, 11, (4, 9))
+        model(idx[:, :-1], idx[:, 1:].contiguous())[1].backward()
+        optimizer.step()
+        return {n: (p.detach() - before[n]).abs().max().item() for n, p in model.named_parameters()}
+
+    plain, scaled = one_step(1.0), one_step(5.0)
+    # AdamW's first step moves each number by its learning rate: 5 times further at 5x
+    assert plain["token_embedding_table.weight"] == pytest.approx(1e-2, rel=1e-3)
+    assert scaled["token_embedding_table.weight"] == pytest.approx(5e-2, rel=1e-3)
+    for name in plain:  # the matrices (Muon) and the norms take the same steps as before
+        if name != "token_embedding_table.weight":
+            assert scaled[name] == pytest.approx(plain[name], rel=1e-5), name
+
+
+def test_lr_wsd_warms_up_holds_the_peak_then_falls_in_a_straight_line():
+    from helpers.course import TrainConfig
+
+    cfg = TrainConfig(learning_rate=1e-3, min_lr=1e-5, warmup_iters=10, max_iters=110)
+    assert [lr_wsd(s, cfg) for s in range(10)] == [lr_at(s, cfg) for s in range(10)]  # warmup
+    assert all(lr_wsd(s, cfg) == pytest.approx(1e-3) for s in range(10, 56))  # held to halfway
+    assert lr_wsd(110, cfg) == pytest.approx(1e-5)  # the end: min_lr
+    decay = [lr_wsd(s, cfg) for s in range(55, 111)]
+    steps = [b - a for a, b in zip(decay[:-1], decay[1:], strict=True)]
+    assert all(d == pytest.approx(steps[0]) for d in steps) and steps[0] < 0  # one straight line
+    assert lr_wsd(20, cfg, progress=0.75) == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5))  # by time
+    assert lr_wsd(20, cfg, progress=0.9, decay=0.2) == pytest.approx(1e-5 + 0.5 * (1e-3 - 1e-5))
+    with pytest.raises(ValueError, match="schedule must be one of cosine, wsd"):
+        TrainConfig(schedule="linear")
 
 
 def test_muon_trains_a_tiny_model():

@@ -57,7 +57,11 @@ MODEL_OPTIONS = {
 TRAIN_OPTIONS = {
     "batch_size": dict(type=int, help="sequences per step"),
     "learning_rate": dict(type=float, help="peak learning rate, reached after the warmup"),
-    "min_lr": dict(type=float, help="where the cosine decay ends"),
+    "min_lr": dict(type=float, help="where the learning-rate decay ends"),
+    "schedule": dict(
+        choices=["cosine", "wsd"],
+        help="cosine (notebook 08), or wsd: warmup, hold, then a straight line down (notebook 10)",
+    ),
     "warmup_iters": dict(type=int, help="steps of linear warmup"),
     "max_iters": dict(type=int, help="training steps at most"),
     "time_budget": dict(type=float, help="seconds of training at most; 0 for no limit"),

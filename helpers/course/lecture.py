@@ -78,7 +78,8 @@ REMARKS = {
 # The notebooks that go beyond the lecture: no chapter covers them, and their banner says so.
 BEYOND = {
     "10": "the lecture builds the GPT of 2017-2019 and stops there. What open models changed since "
-    "(RoPE, RMSNorm, SwiGLU, no biases, tied embeddings, QK-norm, the Muon optimizer) comes from "
+    "(RoPE, RMSNorm, SwiGLU, no biases, tied embeddings, QK-norm, the Muon optimizer, the WSD "
+    "schedule) comes from "
     "later papers and code, measured here at the lecture's scale; the model you start from is the "
     "one of its nanoGPT walkthrough at 1:46:22.",
     "11": "training on several GPUs is not part of the lecture, which trains on one. nanoGPT, the "

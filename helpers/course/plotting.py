@@ -99,7 +99,8 @@ def plot_ablation(results, title=None):
     Returns the figure."""
     runs = results["runs"]
     names = list(dict.fromkeys(r["variant"] for r in runs))
-    colors = {name: plt.cm.tab10(i % 10) for i, name in enumerate(names)}
+    palette = plt.cm.tab10 if len(names) <= 10 else plt.cm.tab20  # a colour for each variant
+    colors = {name: palette(i % palette.N) for i, name in enumerate(names)}
     fig, (curves, bests) = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=[3, 2])
     seeds = sorted({r["seed"] for r in runs})
     for r in runs:
