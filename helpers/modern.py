@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from helpers.attention import CausalSelfAttention
 from helpers.blocks import FeedForward
 from helpers.gpt import GPT, GPTConfig, sample_next
+from helpers.training import lr_at
 
 
 class RMSNorm(nn.Module):
@@ -354,10 +355,9 @@ def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99), embedd
     layer), the norms and any biases, which are not matrices acting on the residual stream.
     Weight decay on matrices and embeddings only, as configure_optimizer does.
 
-    The embeddings learn at embedding_lr_scale times the learning rate. AdamW moves each number
-    by about its learning rate per step, and a rate that suits the matrices' Muon steps leaves
-    the table (which, tied, also scores the output) slow to move; speedrun recipes give it a far
-    larger one. Taught in notebook 10."""
+    The embeddings learn at embedding_lr_scale times the learning rate: speedrun recipes
+    (modded-nanogpt) give the embedding table a far larger rate than the matrices, and here 5x
+    measured best of 3x, 5x and 10x (bench/MODERN_TUNING.md). Taught in notebook 10."""
     matrices = [p for p in model.blocks.parameters() if p.dim() == 2]
     chosen = {id(p) for p in matrices}
     rest = [p for p in model.parameters() if id(p) not in chosen]
@@ -383,7 +383,7 @@ def lr_wsd(step, cfg, progress=None, decay=0.5):
     the end still settles the model. `progress` as in lr_at. Taught in notebook 10.
     """
     if step < cfg.warmup_iters:
-        return cfg.learning_rate * (step + 1) / cfg.warmup_iters
+        return lr_at(step, cfg)  # notebook 08's warmup
     progress = step / cfg.max_iters if progress is None else progress
     progress = min(max(progress, 0.0), 1.0)
     left = min((1.0 - progress) / decay, 1.0)  # 1 while stable, then down to 0 at the end
