@@ -1,0 +1,31 @@
+"""bench/modern_ablation.py: its re-tuning steps end at the preset the course ships, so that the
+table's last rows read as one change at a time."""
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+
+def load_ablation():
+    path = Path(__file__).resolve().parent.parent / "bench" / "modern_ablation.py"
+    spec = importlib.util.spec_from_file_location("modern_ablation", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_preset_is_the_last_tuning_step_with_a_shorter_warmup():
+    ablation = load_ablation()
+    step_model, step_train = ablation.build("tuned-ctx128", 65)
+    preset_model, preset_train = ablation.build("cpu-modern", 65)
+    assert step_model.config == preset_model.config
+    assert step_train.warmup_iters > preset_train.warmup_iters
+    assert dataclasses.replace(step_train, warmup_iters=preset_train.warmup_iters) == preset_train
+
+
+def test_each_tuning_step_changes_what_its_description_says():
+    ablation = load_ablation()
+    configs = {n: ablation.build(n, 65) for n in ("tuned", "tuned-wsd", "tuned-wsd-emb")}
+    (_, tuned), (_, wsd), (_, emb) = configs.values()
+    assert (tuned.schedule, wsd.schedule) == ("cosine", "wsd")
+    assert dataclasses.replace(wsd, embedding_lr_scale=5.0) == emb and wsd.embedding_lr_scale == 1
