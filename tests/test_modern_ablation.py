@@ -25,7 +25,6 @@ def test_the_preset_is_the_last_tuning_step_with_a_shorter_warmup():
 
 def test_each_tuning_step_changes_what_its_description_says():
     ablation = load_ablation()
-    configs = {n: ablation.build(n, 65) for n in ("tuned", "tuned-wsd", "tuned-wsd-emb")}
-    (_, tuned), (_, wsd), (_, emb) = configs.values()
+    tuned, wsd, emb = (ablation.build(n, 65)[1] for n in ("tuned", "tuned-wsd", "tuned-wsd-emb"))
     assert (tuned.schedule, wsd.schedule) == ("cosine", "wsd")
     assert dataclasses.replace(wsd, embedding_lr_scale=5.0) == emb and wsd.embedding_lr_scale == 1
