@@ -6,6 +6,7 @@
     block_diagram          the pre-LayerNorm block and its residual stream      (notebook 07)
     gpt_diagram            the whole GPT, with a config's shapes and parameters (notebook 08)
     data_parallel          DDP: each rank's rows, its backward, the all-reduce  (notebook 11)
+    roadmap                the whole course on one page, one notebook's pieces lit (every notebook)
 
 Only matplotlib draws them: nothing is downloaded and no image file is needed. The figures are
 made with pyplot, so in a notebook `plt.show()` (or the end of the cell) displays them. Sizes are
@@ -443,6 +444,87 @@ def gpt_diagram(config=None):
         )
         for y, text in rows:
             _text(ax, column, y, text, ha="right", code=True, linespacing=1.4)
+    return fig
+
+
+# --- every notebook: the road ---------------------------------------------------------------
+
+NOTEBOOK_TITLES = {
+    "00": "the road ahead",
+    "01": "data and tokenizer",
+    "02": "batching",
+    "03": "the bigram model",
+    "04": "the attention trick",
+    "05": "one head of self-attention",
+    "06": "many heads",
+    "07": "Transformer blocks",
+    "08": "the full Transformer",
+    "09": "playground",
+    "10": "the modern GPT",
+    "11": "many GPUs",
+}
+HERE, DONE, AHEAD = "#f6b26b", "#e8f0e0", "white"  # this notebook's pieces, earlier, later
+
+# (key, x, y, width, title, detail, notebooks that build or change it); x, y: the box's centre
+_STATIONS = [
+    ("text", 1.0, 3.2, 1.5, "text", "1.1M characters", ("01",)),
+    ("tokens", 2.95, 3.2, 1.75, "tokenizer", "char -> id", ("01",)),
+    ("batches", 5.0, 3.2, 1.7, "batches", "(B, T) ids", ("02",)),
+    ("embed", 7.15, 3.2, 1.95, "embeddings", "token + position", ("03", "05", "10")),
+    ("heads", 9.55, 3.64, 2.1, "self-attention", "average the past, heads", ("04", "05", "06", "10")),
+    ("ffwd", 9.55, 2.72, 2.1, "feed-forward", "+ residual, LayerNorm", ("07", "10")),
+    ("head", 12.0, 3.2, 1.9, "LayerNorm, lm_head", "logits (B, T, vocab)", ("03", "08", "10")),
+    ("loss", 2.95, 0.85, 1.75, "loss", "cross-entropy", ("03",)),
+    ("loop", 5.0, 0.85, 1.7, "training loop", "AdamW, schedule", ("03", "08", "10")),
+    ("gpus", 7.15, 0.85, 1.95, "many GPUs", "DDP, torchrun", ("11",)),
+    ("sample", 9.55, 0.85, 2.1, "sampling", "temperature, cache", ("03", "08", "09", "10")),
+    ("play", 12.0, 0.85, 1.9, "playground", "widgets, attention", ("09",)),
+]
+
+
+def roadmap(notebook="00"):
+    """The course on one page: the GPT's pieces left to right, training and sampling under them.
+
+    The pieces `notebook` ("00" to "11") builds or changes are lit, those of earlier notebooks
+    shaded as done. Every notebook opens with it; notebook 00 shows the whole road unlit.
+    """
+    number = f"{int(notebook):02d}" if str(notebook).isdigit() else str(notebook)
+    if number not in NOTEBOOK_TITLES:
+        raise ValueError(f"notebook must be one of {', '.join(NOTEBOOK_TITLES)}, got {notebook!r}.")
+    title = f"Notebook {number}: {NOTEBOOK_TITLES[number]}"
+    if number == "00":
+        subtitle = "the whole course on one page: each box is a piece you will build"
+    else:
+        subtitle = "the whole course on one page (orange: this notebook · green: done)"
+    fig, ax = _page(13.3, 4.9, title, subtitle)
+    boxes = {}
+    for key, x, y, w, name, detail, notebooks in _STATIONS:
+        if number in notebooks:
+            color = HERE
+        elif number != "00" and min(notebooks) < number:
+            color = DONE
+        else:
+            color = AHEAD
+        h = 0.62 if key in ("heads", "ffwd") else 0.9
+        boxes[key] = _box(ax, x, y, w, h, name, detail, color=color)
+        label = "notebook " + ", ".join(notebooks)
+        _text(ax, x, y - h / 2 - 0.15, label, SMALL, color=GREY)
+    # the stack of blocks around attention and feed-forward
+    ax.add_patch(Rectangle((8.4, 2.05), 2.3, 1.95, fill=False, ec=GREY, lw=1.2, ls="--", zorder=0))
+    _text(ax, 9.55, 1.9, "Block × n_layer", SMALL, color=GREY, weight="bold")
+    _arrow(ax, boxes["text"].right, boxes["tokens"].left)
+    _arrow(ax, boxes["tokens"].right, boxes["batches"].left)
+    _arrow(ax, boxes["batches"].right, boxes["embed"].left)
+    _arrow(ax, boxes["embed"].right, (8.4, 3.2))
+    _arrow(ax, (10.7, 3.2), boxes["head"].left)
+    # the model's output feeds the loss (training) and the sampler (generation)
+    _arrow(ax, (12.75, 2.75), (12.75, 1.65), (2.95, 1.65), boxes["loss"].top)
+    _arrow(ax, (9.55, 1.65), boxes["sample"].top)
+    _arrow(ax, boxes["loss"].right, boxes["loop"].left)
+    _arrow(ax, boxes["loop"].right, boxes["gpus"].left, dashed=True)
+    _arrow(ax, boxes["sample"].right, boxes["play"].left)
+    _text(ax, 1.0, 0.85, "train, use ▸", TEXT, weight="bold", color=GREY)
+    _text(ax, 1.0, 3.2 + 0.75, "the model ▸", TEXT, weight="bold", color=GREY)
     return fig
 
 
