@@ -1,4 +1,4 @@
-"""Benchmark notebook 08's GPT and notebook 10's modern GPT on this machine and print a table.
+"""Benchmark notebook 08's GPT and notebook 11's modern GPT on this machine and print a table.
 
     python bench/bench_gpt.py            # the full run (its measured length: bench/RESULTS.md)
     python bench/bench_gpt.py --quick    # a short version, to check that it works
@@ -18,9 +18,9 @@ What it measures, in one run, on the `cpu` preset's model shape:
    KV cache with refill = context_length (same tokens as the plain loop) and refill =
    context_length // 2 (faster past the context; different tokens there), for the `cpu` preset
    and for a model of the `gpu` preset's shape (random weights: speed does not depend on them).
-4. Notebook 10's modern GPT at equal time: the `cpu-modern` preset's best validation loss after
+4. Notebook 11's modern GPT at equal time: the `cpu-modern` preset's best validation loss after
    the same budget as part 2, trained right after it (same machine, same threads).
-5. The sliding KV cache of notebook 10, exact past the context: characters per second for 500 new
+5. The sliding KV cache of notebook 11, exact past the context: characters per second for 500 new
    tokens after a prompt of a whole context (so all 500 lie past it), with ModernGPT.generate (the
    plain loop) and generate_sliding (the same tokens), best of three interleaved tries, for the
    `cpu-modern` model of part 4 and a model of the `gpu-modern` shape; greedy decoding is checked

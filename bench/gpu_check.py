@@ -19,7 +19,7 @@ On a CUDA GPU it
    -m helpers train` (NCCL, torch.compile and bf16 as above; 500 steps), so that the multi-GPU
    code runs whenever a GPU is at hand: its backend, ms per step against the plain run's, and
    validation loss;
-6. trains notebook 10's `gpu-modern` preset (the same shape with RoPE, RMSNorm, SwiGLU, no
+6. trains notebook 11's `gpu-modern` preset (the same shape with RoPE, RMSNorm, SwiGLU, no
    biases, tied embeddings and Muon) the same way as step 2, for the comparison at equal time
    (validation loss after 30 and 60 s, best validation loss), and samples from it with the plain
    loop and the sliding KV cache;
@@ -165,7 +165,7 @@ def val_after(history, seconds):
 
 
 def modern_step(out, dry_run, log, device, n_chars):
-    """Notebook 10's gpu-modern preset, trained as step 2 trains the gpu preset, and sampled."""
+    """Notebook 11's gpu-modern preset, trained as step 2 trains the gpu preset, and sampled."""
     checkpoint, command_seconds = train(out, dry_run, log, preset="gpu-modern")
     history = json.loads(history_path(checkpoint).read_text(encoding="utf-8"))
     steps = history["step"][-1]
@@ -185,7 +185,7 @@ def modern_step(out, dry_run, log, device, n_chars):
 
 
 def sampling(ckpt, device, n):
-    """Speed of the plain loop and of the model's KV cache (notebook 08's, or notebook 10's
+    """Speed of the plain loop and of the model's KV cache (notebook 08's, or notebook 11's
     sliding one), and whether greedy decoding gives the same characters both ways."""
     model = model_from_checkpoint(ckpt, device)
     start = torch.zeros((1, 1), dtype=torch.long, device=device)
@@ -231,7 +231,7 @@ def modern_rows(results):
     )
     return [
         (
-            "gpu-modern preset (notebook 10)",
+            "gpu-modern preset (notebook 11)",
             f"best val loss {m['best_val']:.4f} at step {m['best_step']} ({m['best_val'] - t['best_val']:+.4f} "
             f"vs the gpu preset); {after}; {m['steps']:,} steps at {m['ms_per_step']:.1f} ms ({m['stopped']})",
         ),

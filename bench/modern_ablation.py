@@ -1,4 +1,4 @@
-"""Notebook 10's ablation: each modern change alone, and the chosen ones together, at equal time.
+"""Notebook 11's ablation: each modern change alone, and the chosen ones together, at equal time.
 
     python bench/modern_ablation.py                 # every variant, two seeds, 3 minutes each
     python bench/modern_ablation.py --only rope,muon --seeds 1337
@@ -9,7 +9,7 @@ budget of training (evaluations not counted) on the same threads, and records it
 loss over time. The runs go seed by seed, every variant once per seed, so that a slow spell of
 the machine spreads over all variants instead of hitting one. Results are written after every
 run (a run interrupted resumes where it stopped) to --out: modern_ablation.json, the table
-MODERN_RESULTS.md and the figure modern_ablation.png, which notebook 10 shows.
+MODERN_RESULTS.md and the figure modern_ablation.png, which notebook 11 shows.
 
 The full ablation takes (variants x seeds) x (budget + about 15 s of evaluations): with the
 defaults 14 x 2 x ~195 s, about 90 minutes. Time nothing else on the machine meanwhile.
@@ -129,7 +129,7 @@ def write_table(results, path):
     table = summary(results["runs"])
     reference = table.get("lecture", {}).get("mean")
     lines = [
-        "# Notebook 10's ablation: the modern changes at equal training time",
+        "# Notebook 11's ablation: the modern changes at equal training time",
         "",
         f"Written by `python bench/modern_ablation.py` on {results['machine']}, torch "
         f"{results['torch']}, {results['threads']} threads; {results['seconds']:g} s of training "

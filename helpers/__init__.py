@@ -19,11 +19,11 @@ from helpers.attention import CausalSelfAttention, copy_heads  # notebook 08
 from helpers.training import configure_optimizer, evaluate, fit, lr_at  # notebook 08
 from helpers.attention import attend_with_cache  # notebook 08
 from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 08
-from helpers.modern import RMSNorm, rope_tables, apply_rope, ModernAttention  # notebook 10
-from helpers.modern import swiglu_hidden, SwiGLU, drop_biases  # notebook 10
-from helpers.modern import ModernConfig, ModernBlock, ModernGPT  # notebook 10
-from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 10
-from helpers.modern import forward_sliding, generate_sliding  # notebook 10
+from helpers.modern import RMSNorm, rope_tables, apply_rope, ModernAttention  # notebook 11
+from helpers.modern import swiglu_hidden, SwiGLU, drop_biases  # notebook 11
+from helpers.modern import ModernConfig, ModernBlock, ModernGPT  # notebook 11
+from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 11
+from helpers.modern import forward_sliding, generate_sliding  # notebook 11
 
 __all__ = [
     "CharTokenizer",

@@ -3,7 +3,7 @@
 RMSNorm, rotary position embeddings (RoPE, with optional QK-norm), a SwiGLU feed-forward, no
 biases, tied embeddings, and the Muon optimizer; ModernGPT assembles them behind one switch per
 change (ModernConfig), so that every change can be measured alone. With RoPE a KV cache can slide
-past the context (generate_sliding). Taught in notebook 10.
+past the context (generate_sliding). Taught in notebook 11.
 """
 
 import math
@@ -23,7 +23,7 @@ class RMSNorm(nn.Module):
     """LayerNorm without the mean: divide each vector by its root mean square, then scale.
 
     Centring (subtracting the mean) turned out not to matter; dropping it saves work and the
-    bias. Taught in notebook 10.
+    bias. Taught in notebook 11.
     """
 
     def __init__(self, n_embd, eps=1e-6):
@@ -42,7 +42,7 @@ def rope_tables(head_size, length, start=0, base=10000.0):
     Channel pair i (channels i and i + head_size/2) turns by position * base**(-2i/head_size):
     the first pairs turn fast (fine position), the last slowly (coarse). Returns two tensors of
     shape (length, head_size // 2). The angles are computed in float64, so that positions in the
-    thousands still get float32-exact rotations. Taught in notebook 10.
+    thousands still get float32-exact rotations. Taught in notebook 11.
     """
     if head_size % 2:
         raise ValueError(
@@ -61,7 +61,7 @@ def apply_rope(x, cos, sin):
 
     The pairs are (channel i, channel i + head_size/2). A query at position m and a key at n,
     both rotated, have a dot product that depends only on m - n: attention sees relative
-    positions. Taught in notebook 10.
+    positions. Taught in notebook 11.
     """
     T = x.shape[-2]
     if cos.shape[0] < T:
@@ -81,7 +81,7 @@ class ModernAttention(CausalSelfAttention):
 
     Past context_length positions (a long text, read at once) each position attends to the last
     context_length positions only: a sliding window, possible because RoPE has no position
-    table to run out of. Taught in notebook 10.
+    table to run out of. Taught in notebook 11.
     """
 
     def __init__(self, n_embd, n_head, context_length, dropout=0.0, rope=True, qk_norm=False):
@@ -132,7 +132,7 @@ class ModernAttention(CausalSelfAttention):
 def swiglu_hidden(n_embd):
     """The SwiGLU width with the parameters of a ReLU MLP 4x wide: three n_embd x h matrices
     hold as many weights as two n_embd x 4n_embd ones when h = 8/3 n_embd (rounded to a whole
-    number). Taught in notebook 10."""
+    number). Taught in notebook 11."""
     return round(8 * n_embd / 3)
 
 
@@ -142,7 +142,7 @@ class SwiGLU(nn.Module):
     One projection (`gate`, through SiLU) decides, channel by channel, how much of the other
     (`up`) passes: a learned gate instead of ReLU's fixed cut at zero. Three matrices instead of
     two, so the hidden width is 8/3 n_embd instead of 4 n_embd, for the same parameter count.
-    Taught in notebook 10.
+    Taught in notebook 11.
     """
 
     def __init__(self, n_embd, dropout=0.0, bias=True):
@@ -161,7 +161,7 @@ def drop_biases(module):
     """Remove every bias of the Linear and LayerNorm layers inside `module`; returns it.
 
     Without biases a model is a little smaller and faster, and large models lose nothing by it:
-    the residual stream and the norms' gains do the work the offsets did. Taught in notebook 10.
+    the residual stream and the norms' gains do the work the offsets did. Taught in notebook 11.
     """
     for layer in module.modules():
         if isinstance(layer, (nn.Linear, nn.LayerNorm)) and layer.bias is not None:
@@ -174,7 +174,7 @@ class ModernConfig(GPTConfig):
     """GPTConfig with one switch per modern change. All switches off is the lecture's GPT.
 
     The defaults are the modern GPT, without dropout (as LLaMA).
-    Taught in notebook 10.
+    Taught in notebook 11.
     """
 
     dropout: float = 0.0
@@ -205,7 +205,7 @@ class ModernConfig(GPTConfig):
 class ModernBlock(nn.Module):
     """Notebook 07's pre-norm block with the modern parts its config asks for.
 
-    Taught in notebook 10.
+    Taught in notebook 11.
     """
 
     def __init__(self, config):
@@ -230,7 +230,7 @@ class ModernGPT(GPT):
     Same names as GPT (token_embedding_table, blocks, ln_f, lm_head), so the course's trainer,
     checkpoints and playground take it as they are. With rope=True there is no position table,
     and a text longer than the context is read through a sliding window (see ModernAttention).
-    Taught in notebook 10.
+    Taught in notebook 11.
     """
 
     def __init__(self, config):
@@ -293,7 +293,7 @@ def orthogonalize(G, steps=5):
     Each iteration maps every singular value s to a*s + b*s^3 + c*s^5; these coefficients
     (Keller Jordan's) push each one that is not tiny (above about 1% of the largest) into about
     [0.7, 1.2] in five steps, and a direction the gradient barely has stays small. Dividing by
-    the Frobenius norm first puts them all in (0, 1]. Taught in notebook 10.
+    the Frobenius norm first puts them all in (0, 1]. Taught in notebook 11.
     """
     if G.ndim != 2:
         raise ValueError(f"orthogonalize takes a matrix, got a tensor of shape {tuple(G.shape)}.")
@@ -316,7 +316,7 @@ class Muon(torch.optim.Optimizer):
     to the size of a typical AdamW update (0.2 * sqrt(max(rows, columns)), Moonshot's rule), so
     one learning rate serves both kinds of parameter. Groups with muon=False (embeddings, norms,
     biases) take AdamW steps. A group's lr_scale multiplies the learning rate it is given (the
-    schedule sets group["lr"] for all groups alike). Taught in notebook 10.
+    schedule sets group["lr"] for all groups alike). Taught in notebook 11.
     """
 
     def __init__(self, params, lr, weight_decay=0.1, momentum=0.95, betas=(0.9, 0.99), eps=1e-8):
@@ -357,7 +357,7 @@ def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99), embedd
 
     The embeddings learn at embedding_lr_scale times the learning rate: speedrun recipes
     (modded-nanogpt) give the embedding table a far larger rate than the matrices, and here 5x
-    measured best of 3x, 5x and 10x (bench/MODERN_TUNING.md). Taught in notebook 10."""
+    measured best of 3x, 5x and 10x (bench/MODERN_TUNING.md). Taught in notebook 11."""
     matrices = [p for p in model.blocks.parameters() if p.dim() == 2]
     chosen = {id(p) for p in matrices}
     rest = [p for p in model.parameters() if id(p) not in chosen]
@@ -380,7 +380,7 @@ def lr_wsd(step, cfg, progress=None, decay=0.5):
     The same linear warmup as lr_at, then the peak held, then a straight line down to cfg.min_lr
     over the last `decay` share of the run (the last half by default). A cosine starts cutting
     the rate from the first step; holding it high longer makes more progress, and the decay at
-    the end still settles the model. `progress` as in lr_at. Taught in notebook 10.
+    the end still settles the model. `progress` as in lr_at. Taught in notebook 11.
     """
     if step < cfg.warmup_iters:
         return lr_at(step, cfg)  # notebook 08's warmup
@@ -396,7 +396,7 @@ def forward_sliding(model, idx, cache, start):
 
     The cache keeps at most context_length - 1 past positions: with the new one, the
     context_length positions a sliding window attends to. Keys are stored rotated: RoPE makes
-    their dot products with later queries depend only on the distance. Taught in notebook 10.
+    their dot products with later queries depend only on the distance. Taught in notebook 11.
     """
     T, window = idx.shape[1], model.config.context_length
     x = model.token_embedding_table(idx)
@@ -425,7 +425,7 @@ def generate_sliding(model, idx, max_new_tokens, temperature=1.0, top_k=None):
 
     Gives the ids of ModernGPT.generate, the plain loop over the whole text (every position
     attending to the last context_length, as ModernGPT.forward reads a long text), without
-    recomputing anything. Taught in notebook 10.
+    recomputing anything. Taught in notebook 11.
     """
     if not model.config.rope:
         raise ValueError(

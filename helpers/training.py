@@ -170,7 +170,7 @@ def fit(
     `next_batch()` for its own batches, `progress()` (0 to 1; the larger of the share of steps
     and the share of a time budget), `on_eval(step, val, improved)` (plots, checkpoints;
     it returns a reason to stop early, or None) and `schedule`, a function like lr_at (notebook
-    10's lr_wsd).
+    11's lr_wsd).
     """
     context_length = model.config.context_length
     forward = forward or model

@@ -1,6 +1,6 @@
 """The playground's widgets, driven in a real browser: JupyterLab + headless Chromium.
 
-Starts JupyterLab on loopback with a random token, opens a copy of notebooks/09_playground.ipynb
+Starts JupyterLab on loopback with a random token, opens a copy of notebooks/10_playground.ipynb
 (so autosave can never touch the committed notebook), runs every cell, then moves the temperature
 slider, types a prompt, types into the next-character box and picks another attention layer,
 and checks that each output changed accordingly. A screenshot goes to test-artifacts/.
@@ -56,8 +56,8 @@ def lab(tmp_path_factory):
     work = home / "work"
     work.mkdir()
     # the copy is shortened as nbval shortens notebooks (its fallback training: seconds, not 60 s)
-    playground = nbformat.read(ROOT / "notebooks" / "09_playground.ipynb", as_version=4)
-    nbformat.write(shorten_notebook(playground, "09_playground"), work / "09_playground.ipynb")
+    playground = nbformat.read(ROOT / "notebooks" / "10_playground.ipynb", as_version=4)
+    nbformat.write(shorten_notebook(playground, "10_playground"), work / "10_playground.ipynb")
     settings = home / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (
@@ -148,7 +148,7 @@ def test_playground_widgets_respond_in_a_real_browser(lab):
         page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
         page.set_default_timeout(60_000)
         try:
-            page.goto(f"{url}/lab/tree/09_playground.ipynb?token={token}")
+            page.goto(f"{url}/lab/tree/10_playground.ipynb?token={token}")
             page.wait_for_selector("#jp-main-statusbar >> text=Idle", timeout=120_000)
             assert page.locator(".jp-Dialog").count() == 0, (
                 "a dialog opened instead of the notebook"

@@ -106,7 +106,7 @@ def test_sample_bigram(capsys):
     assert "expected: [2, 3, 0, 1, 2, 3, 0] (the start, then 6 draws)" in capsys.readouterr().out
 
 
-# --- notebooks 04-09 ------------------------------------------------------------------------------
+# --- notebooks 04-10 ------------------------------------------------------------------------------
 
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
@@ -476,7 +476,7 @@ def test_an_answer_the_check_cannot_inspect_is_a_fail_not_a_crash(capsys):
     assert "could not check what your code returned" in capsys.readouterr().out
 
 
-# --- the exercises added to notebooks 03-09 -------------------------------------------------------
+# --- the exercises added to notebooks 03-10 -------------------------------------------------------
 
 
 def trigram_right(data, vocab_size, k):
@@ -822,7 +822,7 @@ def test_continuation_logprob_crash_on_a_one_character_continuation(capsys, tiny
     assert crashed(out, "TypeError") and "continuation 'e'" in out
 
 
-# --- notebook 11 ---------------------------------------------------------------------------------
+# --- notebook 13 ---------------------------------------------------------------------------------
 
 
 def shares_right(global_batch, world_size):
@@ -893,7 +893,7 @@ def test_accumulated_grads_crash_on_a_later_probe(capsys):
     assert crashed(out, "AssertionError") and "micro_batches=4" in out
 
 
-# --- notebook 10 -------------------------------------------------------------------------------
+# --- notebook 11 -------------------------------------------------------------------------------
 
 
 def swiglu_width_right(n_embd, multiple_of):

@@ -435,7 +435,7 @@ def test_train_and_sample_on_a_text_in_another_script(tmp_path):
 
 
 def test_the_modern_preset_trains_resumes_and_samples_past_its_context(tmp_path):
-    """Notebook 10's model through the command line: a ModernGPT checkpoint with Muon's state,
+    """Notebook 11's model through the command line: a ModernGPT checkpoint with Muon's state,
     resumed, and sampled with the sliding cache (the same text as without a cache)."""
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT, encoding="utf-8", newline="")

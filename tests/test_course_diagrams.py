@@ -232,7 +232,7 @@ def test_gpt_diagram_refuses_what_is_not_a_config():
         (block_diagram, "07"),
         (view_transpose_shapes, "08"),
         (gpt_diagram, "08"),
-        (data_parallel, "11"),
+        (data_parallel, "13"),
     ],
 )
 def test_each_diagram_says_which_notebook_shows_it(draw, notebook):

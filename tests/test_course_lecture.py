@@ -42,9 +42,9 @@ def test_the_readme_map_is_the_table():
 
 
 def test_a_notebook_beyond_the_lecture_says_so_honestly():
-    banner = lecture.banner("11")
+    banner = lecture.banner("13")
     assert banner.startswith(lecture.BANNER_START + "\n**Not in the lecture**")
     assert "not part of the lecture" in banner and "**In the lecture**" not in banner
     assert lecture.link("1:46:22") in banner  # the nanoGPT walkthrough, linked to its minute
-    with pytest.raises(ValueError, match="notebook 12 has no chapter of the lecture"):
-        lecture.banner("12")
+    with pytest.raises(ValueError, match="notebook 14 has no chapter of the lecture"):
+        lecture.banner("14")

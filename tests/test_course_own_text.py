@@ -38,10 +38,10 @@ def test_every_notebook_runs_on_another_text_and_says_which(tmp_path, monkeypatc
         # a failing cell raises here; a cell that hangs fails after 5 minutes
         _, figures[notebook.stem] = run_notebook(notebook, out, timeout=300)
         shown = shown_by[notebook.stem] = outputs(nbformat.read(out, as_version=4))
-        if notebook.stem not in ("00_setup", "04_attention_trick", "09_playground"):
+        if notebook.stem not in ("00_setup", "04_attention_trick", "10_playground"):
             assert said in shown, f"{notebook.name} does not say which text it uses"
     assert figures["01_data_and_tokenizer"] == {"vocab_size": 37, "characters": len(text)}
     assert figures["02_batching"]["val_tokens"] == len(text) - int(0.9 * len(text))
-    assert "trained on σαίξπηρ.txt (100,000 characters)" in shown_by["09_playground"], (
+    assert "trained on σαίξπηρ.txt (100,000 characters)" in shown_by["10_playground"], (
         "09 opens 08's model"
     )

@@ -41,11 +41,11 @@ def test_the_dry_run_measures_everything_and_writes_the_report(tmp_path):
     assert "python -m helpers train --preset gpu" in log
     assert "torchrun --standalone --nproc_per_node=1 -m helpers train --preset gpu" in log
     assert "| DDP: torchrun, 1 process | gloo, float32" in report
-    modern = results["modern"]  # notebook 10's gpu-modern preset, trained and sampled the same way
+    modern = results["modern"]  # notebook 11's gpu-modern preset, trained and sampled the same way
     assert modern["steps"] == 40 and 0 < modern["best_val"] < math.log(65)
     assert modern["sampling"]["greedy_equal"] is True and modern["sampling"]["kv_cache"] > 0
     assert "python -m helpers train --preset gpu-modern" in log
-    assert "| gpu-modern preset (notebook 10) | best val loss" in report
+    assert "| gpu-modern preset (notebook 11) | best val loss" in report
     assert not (ROOT / "bench" / "GPU_RESULTS.md").exists() or "--dry-run" not in (
         ROOT / "bench" / "GPU_RESULTS.md"
     ).read_text(encoding="utf-8"), "a dry run must never stand in for a GPU's results"

@@ -1,4 +1,4 @@
-"""Notebook 10's modern GPT: each piece, the switches, Muon, and the sliding KV cache."""
+"""Notebook 11's modern GPT: each piece, the switches, Muon, and the sliding KV cache."""
 
 import dataclasses
 import math

@@ -41,8 +41,8 @@ def test_notebook_has_goals_exercises_and_checked_cells(path):
     assert "goals" in text, f"{path.name} should state its goals at the top"
     if path.name[:2] != "00":
         assert "exercise" in text, f"{path.name} should end with exercises"
-    if path.name[:2] in ("00", "09"):
-        return  # 00 measures this machine, 09 plays with a trained model: nothing is the same everywhere
+    if path.name[:2] in ("00", "10"):
+        return  # 00 measures this machine, 10 plays with a trained model: nothing is the same everywhere
     assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), (
         f"{path.name} has no output-checked cell: tag its deterministic cells `nbval-check-output`"
     )
@@ -83,8 +83,8 @@ RECAP_FIGURES = {
     "06_many_heads": ["multi_head_val_loss", "one_head_same_budget_val_loss"],
     "07_blocks": ["blocks_val_loss"],
     "08_transformer": ["val_loss"],
-    "10_modern_gpt": ["modern_val_loss", "lecture_val_loss"],
-    "11_many_gpus": ["single_val_loss", "ddp_val_loss"],
+    "11_modern_gpt": ["modern_val_loss", "lecture_val_loss"],
+    "13_many_gpus": ["single_val_loss", "ddp_val_loss"],
 }
 
 
@@ -99,7 +99,7 @@ def test_every_notebook_ends_with_a_recap_that_links_the_glossary(path):
     assert "[glossary](GLOSSARY.md)" in last.source and (NOTEBOOK_DIR / "GLOSSARY.md").is_file()
     measured = json.loads((NOTEBOOK_DIR / "course_times.json").read_text(encoding="utf-8"))
     quoted = {path.stem: RECAP_FIGURES.get(path.stem, [])}
-    if path.stem == "09_playground":  # the wrap-up quotes each earlier model's validation loss
+    if path.stem == "10_playground":  # the wrap-up quotes each earlier model's validation loss
         quoted = {nb: keys[:1] for nb, keys in RECAP_FIGURES.items() if nb < path.stem}
     for notebook, keys in quoted.items():
         for key in keys:

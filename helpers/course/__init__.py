@@ -3,12 +3,12 @@
     settings    every COURSE_* environment variable and every path
     corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
     device      cuda / mps / cpu, and CPU threads
-    plotting    live and finished loss curves, notebook 10's ablation plot
-    diagrams    the pictures of notebooks 05-08 and 11 (a head, many heads, a block, the GPT, DDP)
-    trainer     the long-run trainer of notebooks 08 and 10 and the training command (presets,
+    plotting    live and finished loss curves, notebook 11's ablation plot
+    diagrams    the pictures of notebooks 05-08 and 13 (a head, many heads, a block, the GPT, DDP)
+    trainer     the long-run trainer of notebooks 08 and 11 and the training command (presets,
                 train_gpt)
-    checkpoint  safe saving and loading of trained models (notebook 08's GPT, notebook 10's)
-    playground  the widgets of notebook 09
+    checkpoint  safe saving and loading of trained models (notebook 08's GPT, notebook 11's)
+    playground  the widgets of notebook 10
     checks      feedback on the exercises
     doctor      is this machine ready? (`make doctor`)
     runner      runs the notebooks headless (`python -m helpers course`)

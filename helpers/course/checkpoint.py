@@ -79,7 +79,7 @@ def load_checkpoint(path, map_location="cpu", mmap=False):
     return ckpt
 
 
-# The models a checkpoint may hold: notebook 08's GPT and notebook 10's ModernGPT, told apart by
+# The models a checkpoint may hold: notebook 08's GPT and notebook 11's ModernGPT, told apart by
 # their config's fields.
 MODELS = {GPTConfig: GPT, ModernConfig: ModernGPT}
 
@@ -98,7 +98,7 @@ def build_model(config):
 
 
 def generate_fast(model, idx, max_new_tokens, temperature=1.0, top_k=None):
-    """Sample with the model's KV cache: notebook 10's sliding one for a ModernGPT with RoPE,
+    """Sample with the model's KV cache: notebook 11's sliding one for a ModernGPT with RoPE,
     else notebook 08's generate_with_cache (which gives the same ids as model.generate)."""
     rope = getattr(model.config, "rope", False)
     cached = generate_sliding if rope else generate_with_cache

@@ -729,7 +729,7 @@ def check_post_ln_block(MyPostLNBlock):
     ]
 
 
-# --- notebooks 08-09: the full model ---------------------------------------------------------------
+# --- notebooks 08-10: the full model ---------------------------------------------------------------
 
 
 @_checker(
@@ -783,7 +783,7 @@ def _writable(tokenizer, probes):
     "most_likely_next", hint="logits, _ = model(idx); take logits[0, -1].argmax() and decode it"
 )
 def check_most_likely_next(most_likely_next, model, tokenizer):
-    """Exercise of notebook 09: the single most likely next character after a prompt."""
+    """Exercise of notebook 10: the single most likely next character after a prompt."""
     from helpers.course.playground import next_char_probs
 
     problems = []
@@ -904,7 +904,7 @@ def _continuation_logprob(model, tokenizer, prompt, continuation):
     "add up the log-probabilities of the continuation's ids at the positions that predict them",
 )
 def check_continuation_logprob(continuation_logprob, model, tokenizer):
-    """Exercise 2 of notebook 09: continuation_logprob(model, tokenizer, prompt, continuation) ->
+    """Exercise 2 of notebook 10: continuation_logprob(model, tokenizer, prompt, continuation) ->
     ln P(continuation | prompt), a float: the sum over the continuation's characters."""
     probes = _writable(
         tokenizer, [("ROMEO", ":\n"), ("First", " Citizen"), ("To be or not to b", "e")]
@@ -939,7 +939,7 @@ def check_continuation_logprob(continuation_logprob, model, tokenizer):
     return problems
 
 
-# --- notebook 11 -------------------------------------------------------------------------------
+# --- notebook 13 -------------------------------------------------------------------------------
 
 
 @_checker(
@@ -948,7 +948,7 @@ def check_continuation_logprob(continuation_logprob, model, tokenizer):
     "over; give the first `left over` ranks one row more",
 )
 def check_batch_shares(batch_shares):
-    """Exercise 1 of notebook 11: batch_shares(global_batch, world_size) -> the rows each rank
+    """Exercise 1 of notebook 13: batch_shares(global_batch, world_size) -> the rows each rank
     takes, as even as possible, the first ranks one more where it does not divide."""
     problems = []
     for global_batch, world_size in [(64, 2), (9, 2), (10, 4), (3, 3), (7, 1), (64, 3)]:
@@ -983,7 +983,7 @@ def _grads(model):
     "loss * (its rows / all rows): the gradients add up in .grad",
 )
 def check_accumulated_grads(accumulated_grads):
-    """Exercise 2 of notebook 11: accumulated_grads(model, x, y, micro_batches) leaves in every
+    """Exercise 2 of notebook 13: accumulated_grads(model, x, y, micro_batches) leaves in every
     parameter's .grad the gradient of the mean loss over all rows of x, computed in
     `micro_batches` forward and backward passes (gradient accumulation)."""
     from helpers.gpt import GPT, GPTConfig
@@ -1019,7 +1019,7 @@ def check_accumulated_grads(accumulated_grads):
     return problems
 
 
-# --- notebook 10 -------------------------------------------------------------------------------
+# --- notebook 11 -------------------------------------------------------------------------------
 
 
 @_checker(
@@ -1028,7 +1028,7 @@ def check_accumulated_grads(accumulated_grads):
     "multiple_of * ((hidden + multiple_of - 1) // multiple_of)",
 )
 def check_swiglu_width(swiglu_width):
-    """Exercise 1 of notebook 10: swiglu_width(n_embd, multiple_of) -> LLaMA's hidden width,
+    """Exercise 1 of notebook 11: swiglu_width(n_embd, multiple_of) -> LLaMA's hidden width,
     int(8/3 n_embd) rounded up to a multiple of multiple_of."""
     problems = []
     # (4096, 256) and (5120, 256): LLaMA 7B's and 13B's published widths, 11008 and 13824
@@ -1064,7 +1064,7 @@ def _interleaved(x, cos, sin):
     "sin[:T]; then torch.stack((new_even, new_odd), dim=-1).flatten(-2) puts each pair back",
 )
 def check_rope_interleaved(rope_interleaved):
-    """Exercise 2 of notebook 10: rope_interleaved(x, cos, sin) -> RoPE with the pairs (2i, 2i+1),
+    """Exercise 2 of notebook 11: rope_interleaved(x, cos, sin) -> RoPE with the pairs (2i, 2i+1),
     the original paper's layout, for x (..., T, head_size) and rope_tables' cos, sin."""
     from helpers.modern import apply_rope, rope_tables
 
@@ -1101,7 +1101,7 @@ def check_rope_interleaved(rope_interleaved):
     hint="U, S, Vh = torch.linalg.svd(G, full_matrices=False); return U @ Vh",
 )
 def check_orthogonalize_svd(orthogonalize_svd):
-    """Exercise 3 of notebook 10: orthogonalize_svd(G) -> U V^T from G's singular value
+    """Exercise 3 of notebook 11: orthogonalize_svd(G) -> U V^T from G's singular value
     decomposition, what Muon's Newton-Schulz iteration approximates."""
     torch.manual_seed(0)
     problems = []

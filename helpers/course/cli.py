@@ -2,7 +2,7 @@
 
     python -m helpers train --preset gpu               # the lecture's full model -> checkpoints/gpu.pt
     python -m helpers train --preset cpu               # the 3-minute CPU model -> checkpoints/cpu.pt
-    python -m helpers train --preset cpu-modern        # notebook 10's modern GPT, 3 minutes on a CPU
+    python -m helpers train --preset cpu-modern        # notebook 11's modern GPT, 3 minutes on a CPU
     python -m helpers train --preset gpu --resume      # continue from the checkpoint's step
     python -m helpers sample --checkpoint checkpoints/gpu.pt --prompt "ROMEO:" --top-k 40
     python -m helpers doctor                           # is this machine ready for the course?
@@ -32,7 +32,7 @@ an overfitting run keeps its best point). Any preset value can be changed, e.g.
 SAMPLE_HELP = """Sample text from a trained checkpoint.
 
 An empty prompt starts from a newline. A prompt longer than the model's context is cropped to its
-last context_length characters (the model sees no more); a modern GPT with RoPE (notebook 10)
+last context_length characters (the model sees no more); a modern GPT with RoPE (notebook 11)
 reads it through its sliding window instead. --temperature 0 is greedy decoding.
 """
 
@@ -60,7 +60,7 @@ TRAIN_OPTIONS = {
     "min_lr": dict(type=float, help="where the learning-rate decay ends"),
     "schedule": dict(
         choices=["cosine", "wsd"],
-        help="cosine (notebook 08), or wsd: warmup, hold, then a straight line down (notebook 10)",
+        help="cosine (notebook 08), or wsd: warmup, hold, then a straight line down (notebook 11)",
     ),
     "warmup_iters": dict(type=int, help="steps of linear warmup"),
     "max_iters": dict(type=int, help="training steps at most"),
@@ -75,7 +75,7 @@ TRAIN_OPTIONS = {
     ),
     "optimizer": dict(
         choices=["adamw", "muon"],
-        help="adamw (notebook 08), or muon for the weight matrices (notebook 10)",
+        help="adamw (notebook 08), or muon for the weight matrices (notebook 11)",
     ),
     "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
     "log_interval": dict(type=int, help="steps between progress lines"),
@@ -102,11 +102,11 @@ def build_parser():
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
 
-    train = command("train", "train the GPT of notebook 08 or 10 (a preset)", TRAIN_HELP)
+    train = command("train", "train the GPT of notebook 08 or 11 (a preset)", TRAIN_HELP)
     train.add_argument(
         "--preset",
         choices=list(PRESET_NAMES),
-        help="cpu, gpu: notebook 08's GPT; cpu-modern, gpu-modern: notebook 10's (default: gpu "
+        help="cpu, gpu: notebook 08's GPT; cpu-modern, gpu-modern: notebook 11's (default: gpu "
         "on CUDA, else cpu)",
     )
     train.add_argument(

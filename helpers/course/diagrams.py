@@ -5,7 +5,7 @@
     view_transpose_shapes  the same with every head at once: the fused shapes   (notebook 08)
     block_diagram          the pre-LayerNorm block and its residual stream      (notebook 07)
     gpt_diagram            the whole GPT, with a config's shapes and parameters (notebook 08)
-    data_parallel          DDP: each rank's rows, its backward, the all-reduce  (notebook 11)
+    data_parallel          DDP: each rank's rows, its backward, the all-reduce  (notebook 13)
     roadmap                the whole course on one page, one notebook's pieces lit (every notebook)
 
 Only matplotlib draws them: nothing is downloaded and no image file is needed. The figures are
@@ -459,9 +459,11 @@ NOTEBOOK_TITLES = {
     "06": "many heads",
     "07": "Transformer blocks",
     "08": "the full Transformer",
-    "09": "playground",
-    "10": "the modern GPT",
-    "11": "many GPUs",
+    "09": "training it well",
+    "10": "playground",
+    "11": "the modern GPT",
+    "12": "training the modern GPT",
+    "13": "many GPUs",
 }
 HERE, DONE, AHEAD = "#f6b26b", "#e8f0e0", "white"  # this notebook's pieces, earlier, later
 
@@ -470,22 +472,22 @@ _STATIONS = [
     ("text", 1.0, 3.2, 1.5, "text", "1.1M characters", ("01",)),
     ("tokens", 2.95, 3.2, 1.75, "tokenizer", "char -> id", ("01",)),
     ("batches", 5.0, 3.2, 1.7, "batches", "(B, T) ids", ("02",)),
-    ("embed", 7.15, 3.2, 1.95, "embeddings", "token + position", ("03", "05", "10")),
-    ("heads", 9.55, 3.64, 2.1, "self-attention", "average the past, heads", ("04", "05", "06", "10")),
-    ("ffwd", 9.55, 2.72, 2.1, "feed-forward", "+ residual, LayerNorm", ("07", "10")),
-    ("head", 12.0, 3.2, 1.9, "LayerNorm, lm_head", "logits (B, T, vocab)", ("03", "08", "10")),
+    ("embed", 7.15, 3.2, 1.95, "embeddings", "token + position", ("03", "05", "11")),
+    ("heads", 9.55, 3.64, 2.1, "self-attention", "average the past, heads", ("04", "05", "06", "11")),
+    ("ffwd", 9.55, 2.72, 2.1, "feed-forward", "+ residual, LayerNorm", ("07", "11")),
+    ("head", 12.0, 3.2, 1.9, "LayerNorm, lm_head", "logits (B, T, vocab)", ("03", "08", "11")),
     ("loss", 2.95, 0.85, 1.75, "loss", "cross-entropy", ("03",)),
-    ("loop", 5.0, 0.85, 1.7, "training loop", "AdamW, schedule", ("03", "08", "10")),
-    ("gpus", 7.15, 0.85, 1.95, "many GPUs", "DDP, torchrun", ("11",)),
-    ("sample", 9.55, 0.85, 2.1, "sampling", "temperature, cache", ("03", "08", "09", "10")),
-    ("play", 12.0, 0.85, 1.9, "playground", "widgets, attention", ("09",)),
+    ("loop", 5.0, 0.85, 1.7, "training loop", "AdamW, Muon", ("03", "08", "09", "12")),
+    ("gpus", 7.15, 0.85, 1.95, "many GPUs", "DDP, torchrun", ("13",)),
+    ("sample", 9.55, 0.85, 2.1, "sampling", "temperature, cache", ("03", "08", "09", "12")),
+    ("play", 12.0, 0.85, 1.9, "playground", "widgets, attention", ("10",)),
 ]
 
 
 def roadmap(notebook="00"):
     """The course on one page: the GPT's pieces left to right, training and sampling under them.
 
-    The pieces `notebook` ("00" to "11") builds or changes are lit, those of earlier notebooks
+    The pieces `notebook` ("00" to "13") builds or changes are lit, those of earlier notebooks
     shaded as done. Every notebook opens with it; notebook 00 shows the whole road unlit.
     """
     number = f"{int(notebook):02d}" if str(notebook).isdigit() else str(notebook)
@@ -528,13 +530,13 @@ def roadmap(notebook="00"):
     return fig
 
 
-# --- notebook 11 ---------------------------------------------------------------------------------
+# --- notebook 13 ---------------------------------------------------------------------------------
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def data_parallel(world_size=2, global_batch=64):
-    """Data parallelism (DDP) for one training step on `world_size` ranks. Shown in notebook 11.
+    """Data parallelism (DDP) for one training step on `world_size` ranks. Shown in notebook 13.
 
     The global batch is split into one share of rows per rank; every rank runs the forward and
     backward pass of its own full copy of the model on its rows, the all-reduce averages the

@@ -187,7 +187,7 @@ def quiet_unless_main(ranks):
         yield
 
 
-# --- launching the training command from a notebook (notebook 11) -------------------------------
+# --- launching the training command from a notebook (notebook 13) -------------------------------
 
 
 def train_command(nproc, *args):

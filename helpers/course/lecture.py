@@ -46,8 +46,8 @@ CHAPTERS = [
     ("1:37:49", "scaling up the model! creating a few variables. adding dropout", "08"),
     ("1:42:39", "encoder vs. decoder vs. both (?) Transformers", "08"),
     ("1:46:22", "super quick walkthrough of nanoGPT, batched multi-headed self-attention", "08"),
-    ("1:48:53", "back to ChatGPT, GPT-3, pretraining vs. finetuning, RLHF", "09"),
-    ("1:54:32", "conclusions", "09"),
+    ("1:48:53", "back to ChatGPT, GPT-3, pretraining vs. finetuning, RLHF", "10"),
+    ("1:54:32", "conclusions", "10"),
 ]
 
 # The corrections the video's description lists, and where this course applies them.
@@ -71,18 +71,22 @@ REMARKS = {
     "07": "LayerNorm is also written by hand here, and set beside BatchNorm.",
     "08": "The encoder/decoder notes are in the video only; the nanoGPT walkthrough's batched "
     "attention is this notebook's CausalSelfAttention.",
-    "09": "These last chapters are talk, in the video only; this notebook is the course's own "
+    "10": "These last chapters are talk, in the video only; this notebook is the course's own "
     "playground.",
 }
 
 # The notebooks that go beyond the lecture: no chapter covers them, and their banner says so.
 BEYOND = {
-    "10": "the lecture builds the GPT of 2017-2019 and stops there. What open models changed since "
+    "09": "the lecture trains its scaled-up model for 5,000 steps at one learning rate and stops. A long run needs more: a schedule, evaluation on the whole validation text, checkpoints, a faster sampler and the GPU's own tricks; nanoGPT, which the lecture walks through at 1:46:22, has each of them.",
+    "11": "the lecture builds the GPT of 2017-2019 and stops there. What open models changed since "
     "(RoPE, RMSNorm, SwiGLU, no biases, tied embeddings, QK-norm, the Muon optimizer, the WSD "
     "schedule) comes from "
     "later papers and code, measured here at the lecture's scale; the model you start from is the "
     "one of its nanoGPT walkthrough at 1:46:22.",
-    "11": "training on several GPUs is not part of the lecture, which trains on one. nanoGPT, the "
+    "12": "the lecture trains with AdamW at one learning rate. Muon, the warmup-stable-decay "
+    "schedule and a KV cache that slides past the context come from speedrun code and recent papers, "
+    "measured here at the lecture's scale.",
+    "13": "training on several GPUs is not part of the lecture, which trains on one. nanoGPT, the "
     "repository it walks through at 1:46:22, does what this notebook does: its "
     "train.py runs under torchrun with DistributedDataParallel.",
 }
@@ -100,7 +104,7 @@ def link(stamp):
 
 
 def banner(number):
-    """The markdown banner of notebook `number` ("00" ... "09"): the chapters it covers, linked.
+    """The markdown banner of notebook `number` ("00" ... "13"): the chapters it covers, linked.
     A notebook beyond the lecture (BEYOND) says that it is, and why."""
     chapters = [(stamp, title) for stamp, title, nb in CHAPTERS if nb == number]
     if not chapters:

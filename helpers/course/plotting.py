@@ -94,7 +94,7 @@ def plot_losses(histories, title="loss curves"):
 
 
 def plot_ablation(results, title=None):
-    """Notebook 10's ablation (bench/modern_ablation.py's results): validation loss against
+    """Notebook 11's ablation (bench/modern_ablation.py's results): validation loss against
     training time for every run (left), and each variant's best loss, seed by seed (right).
     Returns the figure."""
     runs = results["runs"]

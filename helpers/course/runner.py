@@ -48,18 +48,18 @@ FIGURES = {
         "kv_speedup_cpu_preset=round(kv_speedup_cpu_preset, 2), "
         "kv_speedup_gpu_shape=round(kv_speedup_gpu_shape, 2)"
     ),
-    "09_playground": (
+    "10_playground": (
         "parameters=sum(p.numel() for p in model.parameters()), "
         'model=checkpoint_path.name if checkpoint_path else "trained here"'
     ),
-    "10_modern_gpt": (
+    "11_modern_gpt": (
         "modern_val_loss=modern_val_loss, lecture_val_loss=round(lecture_val_loss, 4), "
         'steps=history["step"][-1], train_seconds=round(history["train_seconds"], 1), '
         "kv_speedup=round(kv_speedup, 2), kv_speedup_vs_crop=round(kv_speedup_vs_crop, 2), "
         "kv_speedup_gpu_shape=round(kv_speedup_gpu_shape, 2), "
         "window_loss=round(windowed.item(), 4), cropped_loss=round(cropped.item(), 4)"
     ),
-    "11_many_gpus": (
+    "13_many_gpus": (
         "single_val_loss=single_val_loss, ddp_val_loss=ddp_val_loss, "
         "first_steps_gap=first_steps_gap, max_step_loss_gap=max_step_loss_gap, "
         "ddp_speedup=round(speedup, 2)"

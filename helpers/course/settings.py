@@ -11,7 +11,7 @@ that says which variable, what it holds and what it may hold.
                             .txt files ("tinyshakespeare": the default; see course/corpus.py)
     COURSE_DATA_DIR=path    where the downloaded corpus is cached (default: data/)
     COURSE_DATA_MIRROR=dir  a folder holding a verified copy, tried before the network
-    COURSE_CHECKPOINT_DIR=d where notebooks 08 and 09 and the training command keep models
+    COURSE_CHECKPOINT_DIR=d where notebooks 08 and 10 and the training command keep models
                             (default: checkpoints/; the notebook tests use a temporary one)
     COURSE_RECORD_FILE=f    set by the course runner: where notebooks report their figures
 """

@@ -10,7 +10,7 @@ runs:
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
   ln 65 = 4.17, with a margin: 30 steps only show that training ran and gave a sane number), and
-  the presets' step counts in notebooks 08, 09 and 10. A test
+  the presets' step counts in notebooks 08, 10 and 11. A test
   checks that every listed line is still in its notebook, so the two cannot drift apart.
 
 Nothing here changes what a learner runs; the stored outputs come from full-length runs.
@@ -49,7 +49,7 @@ SWAPS = {
             "train_config.max_iters, train_config.eval_interval = 30, 30",
         ),
     ],
-    "10_modern_gpt": [
+    "11_modern_gpt": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
         (
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
@@ -57,10 +57,10 @@ SWAPS = {
             "train_config.max_iters, train_config.eval_interval = 30, 30",
         ),
     ],
-    "11_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
+    "13_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
         ("eval_interval = 10", "eval_interval = 30"),
     ],
-    "09_playground": [
+    "10_playground": [
         (
             "train_config.time_budget = 60",
             "train_config.time_budget, train_config.max_iters, train_config.eval_interval = 2, 20, 10",

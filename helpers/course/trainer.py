@@ -1,6 +1,6 @@
 """The long-run trainer of the full GPT: presets, TrainConfig and train_gpt.
 
-Notebooks 08 and 10 and `python -m helpers train` use it (notebook 10's ModernGPT and Muon too). The loop itself is notebook 08's taught `fit`
+Notebooks 08 and 11 and `python -m helpers train` use it (notebook 11's ModernGPT and Muon too). The loop itself is notebook 08's taught `fit`
 (helpers/training.py); this module runs it with what a long run needs around it: a wall-clock
 budget, the live plot and progress bar, checkpoints of the best model, resuming, and on a GPU
 mixed precision (bf16, or fp16 with loss scaling where bf16 is not native), TF32 matrix
@@ -34,7 +34,7 @@ from helpers.training import configure_optimizer, evaluate, fit, lr_at
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 OPTIMIZERS = ("adamw", "muon")
-SCHEDULES = {"cosine": lr_at, "wsd": lr_wsd}  # notebook 08's, notebook 10's
+SCHEDULES = {"cosine": lr_at, "wsd": lr_wsd}  # notebook 08's, notebook 11's
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,7 +48,7 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 3e-4  # the peak, reached after the warmup
     min_lr: float = 3e-5  # where the decay ends
-    schedule: str = "cosine"  # lr_at (notebook 08), or "wsd": lr_wsd (notebook 10)
+    schedule: str = "cosine"  # lr_at (notebook 08), or "wsd": lr_wsd (notebook 11)
     warmup_iters: int = 100
     max_iters: int = 5000
     time_budget: float | None = None  # seconds of training (evaluations not counted), or None
@@ -61,7 +61,7 @@ class TrainConfig:
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
     dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
     seed: int = 1337
-    optimizer: str = "adamw"  # or "muon" for the weight matrices (notebook 10)
+    optimizer: str = "adamw"  # or "muon" for the weight matrices (notebook 11)
     embedding_lr_scale: float = 1.0  # Muon only: the embeddings learn at this times learning_rate
     log_interval: int = 100  # outside Jupyter: one progress line every this many steps
 
@@ -137,7 +137,7 @@ PRESETS = {
             patience=6,
         ),
     ),
-    # Notebook 10's modern GPT. "cpu-modern": RoPE, SwiGLU, no biases, tied embeddings and Muon,
+    # Notebook 11's modern GPT. "cpu-modern": RoPE, SwiGLU, no biases, tied embeddings and Muon,
     # re-tuned for 3 minutes on the 2-core CPU (bench/MODERN_RESULTS.md measures each step):
     # LayerNorm kept (PyTorch's CPU RMSNorm is slower per step), no QK-norm; Muon at twice the cpu
     # preset's learning rate (8e-3 and 1.2e-2 did worse); the WSD schedule down to 1% of it (a
