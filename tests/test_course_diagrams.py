@@ -18,8 +18,10 @@ from helpers.course.diagrams import (  # noqa: E402
     gpt_diagram,
     heads_split_concat,
     qkv_flow,
+    roadmap,
     view_transpose_shapes,
 )
+from helpers.course.diagrams import DONE, HERE, NOTEBOOK_TITLES  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -271,3 +273,57 @@ def test_data_parallel_refuses_what_it_cannot_draw(args, message):
     with pytest.raises(ValueError, match=message):
         data_parallel(*args)
     assert not plt.get_fignums()
+
+
+def box_colours(fig):
+    """{title written in a box: its fill colour as #rrggbb}"""
+    import matplotlib.colors as mcolors
+
+    ax = fig.axes[0]
+    fills = {p.get_gid(): mcolors.to_hex(p.get_facecolor()) for p in ax.patches if p.get_gid()}
+    titles = {}
+    for t in ax.texts:
+        if t.get_gid() in fills and t.get_fontweight() == "bold":
+            titles[t.get_text()] = fills[t.get_gid()]
+    return titles
+
+
+@pytest.mark.parametrize("notebook", sorted(NOTEBOOK_TITLES))
+def test_roadmap_lights_the_pieces_of_its_notebook(notebook, tmp_path):
+    fig = roadmap(notebook)
+    render(fig, tmp_path / f"roadmap-{notebook}.png")
+    assert f"Notebook {notebook}: {NOTEBOOK_TITLES[notebook]}" in labels(fig)
+    colours = box_colours(fig)
+    lit = {name for name, colour in colours.items() if colour == HERE}
+    done = {name for name, colour in colours.items() if colour == DONE}
+    expected = {
+        "00": set(),
+        "01": {"text", "tokenizer"},
+        "02": {"batches"},
+        "05": {"embeddings", "attention"},
+        "07": {"feed-forward"},
+        "10": {"playground"},
+        "13": {"many GPUs"},
+    }
+    if notebook in expected:
+        assert lit == expected[notebook]
+    else:
+        assert lit, f"notebook {notebook} lights nothing on the roadmap"
+    if notebook in ("00", "01"):
+        assert not done
+    if notebook == "13":
+        assert "many GPUs" not in done and {"tokenizer", "attention", "playground"} <= done
+
+
+def test_every_notebook_has_a_place_on_the_roadmap():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "notebooks"
+    numbers = {p.name[:2] for p in folder.glob("[0-9][0-9]_*.ipynb")}
+    assert numbers == set(NOTEBOOK_TITLES), "add the notebook to diagrams.NOTEBOOK_TITLES"
+
+
+@pytest.mark.parametrize("bad", ["14", "x", 99])
+def test_roadmap_refuses_a_notebook_it_does_not_know(bad):
+    with pytest.raises(ValueError, match="notebook must be one of"):
+        roadmap(bad)

@@ -469,18 +469,18 @@ HERE, DONE, AHEAD = "#f6b26b", "#e8f0e0", "white"  # this notebook's pieces, ear
 
 # (key, x, y, width, title, detail, notebooks that build or change it); x, y: the box's centre
 _STATIONS = [
-    ("text", 1.0, 3.2, 1.5, "text", "1.1M characters", ("01",)),
-    ("tokens", 2.95, 3.2, 1.75, "tokenizer", "char -> id", ("01",)),
-    ("batches", 5.0, 3.2, 1.7, "batches", "(B, T) ids", ("02",)),
-    ("embed", 7.15, 3.2, 1.95, "embeddings", "token + position", ("03", "05", "11")),
-    ("heads", 9.55, 3.64, 2.1, "self-attention", "average the past, heads", ("04", "05", "06", "11")),
-    ("ffwd", 9.55, 2.72, 2.1, "feed-forward", "+ residual, LayerNorm", ("07", "11")),
-    ("head", 12.0, 3.2, 1.9, "LayerNorm, lm_head", "logits (B, T, vocab)", ("03", "08", "11")),
-    ("loss", 2.95, 0.85, 1.75, "loss", "cross-entropy", ("03",)),
-    ("loop", 5.0, 0.85, 1.7, "training loop", "AdamW, Muon", ("03", "08", "09", "12")),
-    ("gpus", 7.15, 0.85, 1.95, "many GPUs", "DDP, torchrun", ("13",)),
-    ("sample", 9.55, 0.85, 2.1, "sampling", "temperature, cache", ("03", "08", "09", "12")),
-    ("play", 12.0, 0.85, 1.9, "playground", "widgets, attention", ("10",)),
+    ("text", 0.95, 3.2, "text", "1.1M characters", ("01",)),
+    ("tokens", 2.95, 3.2, "tokenizer", "char -> id", ("01",)),
+    ("batches", 4.95, 3.2, "batches", "(B, T) ids", ("02",)),
+    ("embed", 6.95, 3.2, "embeddings", "token + position", ("03", "05", "11")),
+    ("heads", 8.95, 3.64, "attention", "mask, heads", ("04", "05", "06", "11")),
+    ("ffwd", 8.95, 2.72, "feed-forward", "residual, norm", ("07", "11")),
+    ("head", 10.95, 3.2, "logits", "ln_f, lm_head", ("03", "08", "11")),
+    ("loss", 2.95, 0.85, "loss", "cross-entropy", ("03",)),
+    ("loop", 4.95, 0.85, "training loop", "AdamW, Muon", ("03", "08", "09", "12")),
+    ("gpus", 6.95, 0.85, "many GPUs", "DDP, torchrun", ("13",)),
+    ("sample", 8.95, 0.85, "sampling", "top-k, KV cache", ("03", "08", "09", "12")),
+    ("play", 10.95, 0.85, "playground", "widgets", ("10",)),
 ]
 
 
@@ -498,9 +498,9 @@ def roadmap(notebook="00"):
         subtitle = "the whole course on one page: each box is a piece you will build"
     else:
         subtitle = "the whole course on one page (orange: this notebook · green: done)"
-    fig, ax = _page(13.3, 4.9, title, subtitle)
+    fig, ax = _page(11.9, 4.9, title, subtitle)
     boxes = {}
-    for key, x, y, w, name, detail, notebooks in _STATIONS:
+    for key, x, y, name, detail, notebooks in _STATIONS:
         if number in notebooks:
             color = HERE
         elif number != "00" and min(notebooks) < number:
@@ -508,25 +508,25 @@ def roadmap(notebook="00"):
         else:
             color = AHEAD
         h = 0.62 if key in ("heads", "ffwd") else 0.9
-        boxes[key] = _box(ax, x, y, w, h, name, detail, color=color)
+        boxes[key] = _box(ax, x, y, 1.6, h, name, detail, color=color)
         label = "notebook " + ", ".join(notebooks)
         _text(ax, x, y - h / 2 - 0.15, label, SMALL, color=GREY)
     # the stack of blocks around attention and feed-forward
-    ax.add_patch(Rectangle((8.4, 2.05), 2.3, 1.95, fill=False, ec=GREY, lw=1.2, ls="--", zorder=0))
-    _text(ax, 9.55, 1.9, "Block × n_layer", SMALL, color=GREY, weight="bold")
+    ax.add_patch(Rectangle((8.05, 2.05), 1.8, 1.95, fill=False, ec=GREY, lw=1.2, ls="--", zorder=0))
+    _text(ax, 8.95, 1.9, "Block × n_layer", SMALL, color=GREY, weight="bold")
     _arrow(ax, boxes["text"].right, boxes["tokens"].left)
     _arrow(ax, boxes["tokens"].right, boxes["batches"].left)
     _arrow(ax, boxes["batches"].right, boxes["embed"].left)
-    _arrow(ax, boxes["embed"].right, (8.4, 3.2))
-    _arrow(ax, (10.7, 3.2), boxes["head"].left)
+    _arrow(ax, boxes["embed"].right, (8.05, 3.2))
+    _arrow(ax, (9.85, 3.2), boxes["head"].left)
     # the model's output feeds the loss (training) and the sampler (generation)
-    _arrow(ax, (12.75, 2.75), (12.75, 1.65), (2.95, 1.65), boxes["loss"].top)
-    _arrow(ax, (9.55, 1.65), boxes["sample"].top)
+    _arrow(ax, (11.8, 2.75), (11.8, 1.65), (2.95, 1.65), boxes["loss"].top)
+    _arrow(ax, (8.95, 1.65), boxes["sample"].top)
     _arrow(ax, boxes["loss"].right, boxes["loop"].left)
     _arrow(ax, boxes["loop"].right, boxes["gpus"].left, dashed=True)
     _arrow(ax, boxes["sample"].right, boxes["play"].left)
-    _text(ax, 1.0, 0.85, "train, use ▸", TEXT, weight="bold", color=GREY)
-    _text(ax, 1.0, 3.2 + 0.75, "the model ▸", TEXT, weight="bold", color=GREY)
+    _text(ax, 0.95, 0.85, "train, use ▸", TEXT, weight="bold", color=GREY)
+    _text(ax, 0.95, 3.95, "the model ▸", TEXT, weight="bold", color=GREY)
     return fig
 
 
