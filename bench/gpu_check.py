@@ -23,7 +23,8 @@ On a CUDA GPU it
    biases, tied embeddings and Muon) the same way as step 2, for the comparison at equal time
    (validation loss after 30 and 60 s, best validation loss), and samples from it with the plain
    loop and the sliding KV cache;
-7. runs notebook 08 headless on the GPU when Jupyter is installed (skipped with a notice if not);
+7. runs notebooks 08 and 09 headless on the GPU when Jupyter is installed (skipped with a notice
+   if not);
 8. writes GPU_RESULTS.md and gpu_results.json (and gpu_check.log) into --out.
 
 The training part needs nothing beyond torch, matplotlib and tqdm (a bare GPU box: run it from
@@ -185,7 +186,7 @@ def modern_step(out, dry_run, log, device, n_chars):
 
 
 def sampling(ckpt, device, n):
-    """Speed of the plain loop and of the model's KV cache (notebook 08's, or notebook 11's
+    """Speed of the plain loop and of the model's KV cache (notebook 09's, or notebook 11's
     sliding one), and whether greedy decoding gives the same characters both ways."""
     model = model_from_checkpoint(ckpt, device)
     start = torch.zeros((1, 1), dtype=torch.long, device=device)
@@ -211,9 +212,10 @@ def notebook(out, dry_run, log):
     if dry_run:
         return "skipped in a dry run"
     if missing:
-        say(log, f"notebook 08: skipped, Jupyter is not installed here (missing {missing})")
+        say(log, f"notebooks 08-09: skipped, Jupyter is not installed here (missing {missing})")
         return f"skipped: {', '.join(missing)} not installed"
-    command = [sys.executable, "-m", "helpers", "course", "08", "--outdir", str(out / "course")]
+    command = [sys.executable, "-m", "helpers", "course", "08", "09"]
+    command += ["--outdir", str(out / "course")]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     log.write(result.stdout + result.stderr)
@@ -289,7 +291,7 @@ def report(results):
             f"{d['val']:.4f}, {d['command_seconds']:.0f} s in all",
         ),
         *modern_rows(r),
-        ("notebook 08 headless", r["notebook"]),
+        ("notebooks 08-09 headless", r["notebook"]),
         ("gpu_check.py, total", f"{r['total_seconds']:.0f} s"),
     ]
     lines = [

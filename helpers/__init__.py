@@ -16,14 +16,14 @@ from helpers.attention import MultiHeadAttention  # notebook 06
 from helpers.blocks import Block, FeedForward  # notebook 07
 from helpers.gpt import GPT, GPTConfig, sample_next  # notebook 08
 from helpers.attention import CausalSelfAttention, copy_heads  # notebook 08
-from helpers.training import configure_optimizer, evaluate, fit, lr_at  # notebook 08
-from helpers.attention import attend_with_cache  # notebook 08
-from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 08
+from helpers.training import configure_optimizer, evaluate, fit, lr_at  # notebook 09
+from helpers.attention import attend_with_cache  # notebook 09
+from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 09
 from helpers.modern import RMSNorm, rope_tables, apply_rope, ModernAttention  # notebook 11
 from helpers.modern import swiglu_hidden, SwiGLU, drop_biases  # notebook 11
 from helpers.modern import ModernConfig, ModernBlock, ModernGPT  # notebook 11
-from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 11
-from helpers.modern import forward_sliding, generate_sliding  # notebook 11
+from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 12
+from helpers.modern import forward_sliding, generate_sliding  # notebook 12
 
 __all__ = [
     "CharTokenizer",

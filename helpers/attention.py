@@ -1,28 +1,26 @@
 """Self-attention: one head (notebook 05), several side by side (notebook 06), and all heads at
-once with PyTorch's fused attention (notebook 08)."""
+once with PyTorch's fused attention (notebook 08), and attention with a KV cache (notebook 09)."""
 
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
 
+from helpers.course.guards import require_positive
+
 
 class Head(nn.Module):
-    """One head of causal self-attention: each position looks at itself and the past.
+    """One head of causal self-attention, the lecture's `Head` with clear errors for sizes that
+    cannot work and dropout on the attention weights (off by default; notebook 07).
 
     Taught in notebook 05.
     """
 
     def __init__(self, n_embd, head_size, context_length, dropout=0.0):
         super().__init__()
-        if min(n_embd, head_size, context_length) <= 0:
-            raise ValueError(
-                f"n_embd, head_size and context_length must be positive, got {n_embd}, "
-                f"{head_size} and {context_length}."
-            )
+        require_positive(n_embd=n_embd, head_size=head_size, context_length=context_length)
         self.key = nn.Linear(n_embd, head_size, bias=False)
         self.query = nn.Linear(n_embd, head_size, bias=False)
         self.value = nn.Linear(n_embd, head_size, bias=False)
-        # tril is not a parameter: a buffer moves with the model to the GPU but is never trained
         self.register_buffer("tril", torch.tril(torch.ones(context_length, context_length)))
         self.dropout = nn.Dropout(dropout)
 
@@ -34,14 +32,13 @@ class Head(nn.Module):
                 f"{self.tril.shape[0]}. Crop it to the last {self.tril.shape[0]} tokens "
                 "(generate does this for you)."
             )
-        k = self.key(x)  # (B, T, head_size): what each position offers
-        q = self.query(x)  # (B, T, head_size): what each position looks for
-        # affinities, scaled by 1/sqrt(head_size) so softmax stays soft at initialisation
+        k = self.key(x)  # (B, T, head_size)
+        q = self.query(x)  # (B, T, head_size)
         wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5  # (B, T, T)
-        wei = wei.masked_fill(self.tril[:T, :T] == 0, float("-inf"))  # no peeking at the future
+        wei = wei.masked_fill(self.tril[:T, :T] == 0, float("-inf"))
         wei = F.softmax(wei, dim=-1)
         wei = self.dropout(wei)
-        v = self.value(x)  # (B, T, head_size): what each position passes on
+        v = self.value(x)  # (B, T, head_size)
         return wei @ v  # (B, T, head_size)
 
 
@@ -53,10 +50,7 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, n_embd, num_heads, head_size, context_length, dropout=0.0):
         super().__init__()
-        if num_heads <= 0 or head_size <= 0:
-            raise ValueError(
-                f"num_heads and head_size must be positive, got {num_heads} and {head_size}."
-            )
+        require_positive(num_heads=num_heads, head_size=head_size)  # a clear error, not a crash
         self.heads = nn.ModuleList(
             [Head(n_embd, head_size, context_length, dropout) for _ in range(num_heads)]
         )
@@ -107,7 +101,7 @@ class CausalSelfAttention(nn.Module):
         q, k, v = self.c_attn(x).split(C, dim=2)
         # (B, T, C) -> (B, n_head, T, head_size): each head becomes one more batch entry
         q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in (q, k, v))
-        if x.device.type == "mps":  # MPS attention is wrong on transposed inputs (pytorch#181133)
+        if x.device.type == "mps":  # an Apple GPU's attention is wrong on transposed inputs
             q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
         return q, k, v
 
@@ -148,13 +142,8 @@ def copy_heads(mha, attn):
 
 
 def attend_with_cache(attn, x, kv=None):
-    """CausalSelfAttention `attn` for new positions x (B, T, C) that follow the positions whose
-    keys and values are cached in kv ((B, n_head, past, head_size) each, or None at the start).
-
-    Returns the output for the new positions and the cache extended by them. The new queries see
-    every cached position and, among themselves, only the past. Sampling only: no dropout.
-    Taught in notebook 08.
-    """
+    """`attn` for new positions x (B, T, C) after the cached keys and values kv (or None);
+    returns (output, extended kv). Taught in notebook 09."""
     B, T, C = x.shape
     q, k, v = attn.heads(x)
     if kv is not None:  # the keys and values of the earlier positions did not change: reuse them

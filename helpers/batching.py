@@ -2,14 +2,15 @@
 
 import torch
 
+from helpers.course.guards import require_batch_fits, require_fraction
+
 
 def train_val_split(data, train_fraction=0.9):
     """Split a 1-D tensor of ids: the first 90% to train on, the rest to validate.
 
     Taught in notebook 02.
     """
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction}.")
+    require_fraction(train_fraction)  # an error unless 0 < train_fraction < 1
     n = int(train_fraction * len(data))
     return data[:n], data[n:]
 
@@ -21,16 +22,7 @@ def get_batch(data, batch_size, context_length, device="cpu", generator=None):
     one position to the left, so y[b, t] is the character that follows x[b, :t+1].
     Taught in notebook 02.
     """
-    if batch_size <= 0 or context_length <= 0:
-        raise ValueError(
-            f"batch_size and context_length must be positive, got batch_size={batch_size}, "
-            f"context_length={context_length}."
-        )
-    if len(data) <= context_length:
-        raise ValueError(
-            f"context_length={context_length} needs at least {context_length + 1} tokens, but this "
-            f"split has only {len(data)}. Use a shorter context or more data."
-        )
+    require_batch_fits(data, batch_size, context_length)  # an error for sizes that cannot work
     ix = torch.randint(len(data) - context_length, (batch_size,), generator=generator)
     x = torch.stack([data[i : i + context_length] for i in ix])
     y = torch.stack([data[i + 1 : i + context_length + 1] for i in ix])

@@ -19,7 +19,7 @@ class BigramLanguageModel(nn.Module):
         # row i of the table holds the scores (logits) for the character that follows id i
         self.token_embedding_table = nn.Embedding(vocab_size, vocab_size)
         # small random scores make every next character about equally likely at the start, so the
-        # first loss is close to ln(vocab_size); nn.Embedding's default N(0, 1) would start near 4.9
+        # first loss is close to ln(vocab_size); nn.Embedding's default N(0, 1) would start near 4.7
         nn.init.normal_(self.token_embedding_table.weight, std=0.02)
 
     def forward(self, idx, targets=None):

@@ -6,6 +6,7 @@ Taught in notebook 07.
 import torch.nn as nn
 
 from helpers.attention import MultiHeadAttention
+from helpers.course.guards import require_heads_divide
 
 
 class FeedForward(nn.Module):
@@ -36,21 +37,11 @@ class Block(nn.Module):
 
     def __init__(self, n_embd, n_head, context_length, dropout=0.0, attention=None):
         super().__init__()
-        if n_embd <= 0 or n_head <= 0:
-            raise ValueError(f"n_embd and n_head must be positive, got {n_embd} and {n_head}.")
-        if n_embd % n_head != 0:
-            fits = [h for h in range(1, n_embd + 1) if n_embd % h == 0]
-            nearest = min(fits, key=lambda h: abs(h - n_head))  # the same rule as GPTConfig's
-            raise ValueError(
-                f"n_embd={n_embd} is not divisible by n_head={n_head}: each head gets "
-                f"n_embd // n_head channels. Pick e.g. n_head={nearest}."
-            )
+        require_heads_divide(n_embd, n_head)  # a clear error if n_head does not divide n_embd
         head_size = n_embd // n_head
-        self.sa = (
-            attention
-            if attention is not None
-            else MultiHeadAttention(n_embd, n_head, head_size, context_length, dropout)
-        )
+        if attention is None:  # notebook 08 passes its own attention of the same shape
+            attention = MultiHeadAttention(n_embd, n_head, head_size, context_length, dropout)
+        self.sa = attention
         self.ffwd = FeedForward(n_embd, dropout)
         self.ln1 = nn.LayerNorm(n_embd)
         self.ln2 = nn.LayerNorm(n_embd)

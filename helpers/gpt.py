@@ -1,5 +1,5 @@
 """The full Transformer, the lecture's gpt.py: GPTConfig, sample_next and GPT, and sampling
-with a KV cache (forward_with_cache, generate_with_cache). Taught in notebook 08.
+with a KV cache (forward_with_cache, generate_with_cache). Taught in notebooks 08 and 09.
 
 Assembled from the pieces of notebooks 05-07: token and position embeddings, n_layer `Block`s
 (notebook 07) with the fused `CausalSelfAttention` (helpers/attention.py), a final LayerNorm and a
@@ -64,9 +64,7 @@ def sample_next(logits, temperature=1.0, top_k=None):
         kth_best = torch.topk(logits, min(top_k, logits.size(-1))).values[:, [-1]]
         logits = logits.masked_fill(logits < kth_best, float("-inf"))
     probs = F.softmax(logits, dim=-1)
-    if (
-        probs.device.type == "mps"
-    ):  # MPS may draw ids of probability 0 (pytorch#192577): use the CPU
+    if probs.device.type == "mps":  # an Apple GPU may draw ids of probability 0: use the CPU
         return torch.multinomial(probs.cpu(), num_samples=1).to(probs.device)
     return torch.multinomial(probs, num_samples=1)
 
@@ -149,19 +147,12 @@ class GPT(nn.Module):
 
 
 def forward_with_cache(model, idx, cache):
-    """GPT.forward for new ids `idx` (B, T) that continue the positions held in `cache` (a list
-    with one (keys, values) per layer; [] at the start); returns (logits, the extended cache).
-
-    The same steps as GPT.forward and Block.forward, with the cache in the attention.
-    Taught in notebook 08.
-    """
+    """GPT.forward for new ids after the positions in `cache` (one (keys, values) per layer, or
+    []); returns (logits, the extended cache). Taught in notebook 09."""
     past = cache[0][0].shape[2] if cache else 0
     T = idx.shape[1]
     if past + T > model.config.context_length:
-        raise ValueError(
-            f"The cache holds {past} positions and {T} more would pass the "
-            f"{model.config.context_length} the model has learned: start a new cache."
-        )
+        raise ValueError(f"{past} cached + {T} new positions pass the context: start a new cache")
     positions = torch.arange(past, past + T, device=idx.device)
     x = model.token_embedding_table(idx) + model.position_embedding_table(positions)
     extended = []
@@ -175,13 +166,8 @@ def forward_with_cache(model, idx, cache):
 
 @torch.no_grad()
 def generate_with_cache(model, idx, max_new_tokens, temperature=1.0, top_k=None, refill=None):
-    """GPT.generate with a KV cache: after the prompt, each step feeds only the newest id.
-
-    The positions are learned, 0..context_length-1, so a full cache cannot slide: it is filled
-    again from the last `refill` ids (default context_length, which gives exactly the ids of
-    GPT.generate; fewer is faster past the context, but right after each refill the model sees
-    fewer ids). Taught in notebook 08.
-    """
+    """GPT.generate with a KV cache; a full cache is filled again from the last `refill` ids
+    (default context_length: exactly GPT.generate's ids). Taught in notebook 09."""
     T = model.config.context_length
     refill = T if refill is None else refill
     if not 1 <= refill <= T:

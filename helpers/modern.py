@@ -2,8 +2,9 @@
 
 RMSNorm, rotary position embeddings (RoPE, with optional QK-norm), a SwiGLU feed-forward, no
 biases, tied embeddings, and the Muon optimizer; ModernGPT assembles them behind one switch per
-change (ModernConfig), so that every change can be measured alone. With RoPE a KV cache can slide
-past the context (generate_sliding). Taught in notebook 11.
+change (ModernConfig), so that every change can be measured alone (notebook 11). Muon, the WSD
+schedule and a KV cache that slides past the context (generate_sliding) train and run it
+(notebook 12).
 """
 
 import math
@@ -20,11 +21,7 @@ from helpers.training import lr_at
 
 
 class RMSNorm(nn.Module):
-    """LayerNorm without the mean: divide each vector by its root mean square, then scale.
-
-    Centring (subtracting the mean) turned out not to matter; dropping it saves work and the
-    bias. Taught in notebook 11.
-    """
+    """LayerNorm without the mean: divide by the root mean square, then scale. Taught in notebook 11."""
 
     def __init__(self, n_embd, eps=1e-6):
         super().__init__()
@@ -37,12 +34,8 @@ class RMSNorm(nn.Module):
 
 
 def rope_tables(head_size, length, start=0, base=10000.0):
-    """The cosines and sines RoPE rotates by, for positions start .. start+length-1.
-
-    Channel pair i (channels i and i + head_size/2) turns by position * base**(-2i/head_size):
-    the first pairs turn fast (fine position), the last slowly (coarse). Returns two tensors of
-    shape (length, head_size // 2). The angles are computed in float64, so that positions in the
-    thousands still get float32-exact rotations. Taught in notebook 11.
+    """cos and sin of the angles m * base**(-2i/head_size), (length, head_size // 2), for the
+    positions m = start .. start+length-1; in float64, exact far into a text. Taught in notebook 11.
     """
     if head_size % 2:
         raise ValueError(
@@ -57,12 +50,8 @@ def rope_tables(head_size, length, start=0, base=10000.0):
 
 
 def apply_rope(x, cos, sin):
-    """Rotate each pair of channels of x (..., T, head_size) by its position's angle.
-
-    The pairs are (channel i, channel i + head_size/2). A query at position m and a key at n,
-    both rotated, have a dot product that depends only on m - n: attention sees relative
-    positions. Taught in notebook 11.
-    """
+    """Rotate each pair (channel i, channel i + head_size/2) of x (..., T, head_size) by its
+    position's angle. Taught in notebook 11."""
     T = x.shape[-2]
     if cos.shape[0] < T:
         raise ValueError(
@@ -75,13 +64,9 @@ def apply_rope(x, cos, sin):
 
 
 class ModernAttention(CausalSelfAttention):
-    """Notebook 08's fused causal attention, with RoPE on queries and keys (rope=True) instead of
-    learned positions, and optionally QK-norm: an RMSNorm on each head's queries and keys, which
-    keeps the attention logits from growing large.
-
-    Past context_length positions (a long text, read at once) each position attends to the last
-    context_length positions only: a sliding window, possible because RoPE has no position
-    table to run out of. Taught in notebook 11.
+    """Notebook 08's causal attention with RoPE on queries and keys (rope=True) and optional
+    QK-norm. Past context_length positions, a sliding window: each position attends to the last
+    context_length. Taught in notebook 11.
     """
 
     def __init__(self, n_embd, n_head, context_length, dropout=0.0, rope=True, qk_norm=False):
@@ -111,11 +96,6 @@ class ModernAttention(CausalSelfAttention):
 
     def forward(self, x):
         B, T, C = x.shape
-        if T > self.context_length and not self.rope:
-            raise ValueError(
-                f"{T} positions, but learned positions stop at context_length="
-                f"{self.context_length}. Crop the input to the last {self.context_length} tokens."
-            )
         q, k, v = self.heads(x)
         dropout_p = self.attn_dropout if self.training else 0.0
         if T <= self.context_length:
@@ -130,20 +110,12 @@ class ModernAttention(CausalSelfAttention):
 
 
 def swiglu_hidden(n_embd):
-    """The SwiGLU width with the parameters of a ReLU MLP 4x wide: three n_embd x h matrices
-    hold as many weights as two n_embd x 4n_embd ones when h = 8/3 n_embd (rounded to a whole
-    number). Taught in notebook 11."""
+    """8/3 n_embd, rounded: the ReLU MLP's parameter count with three matrices. Taught in notebook 11."""
     return round(8 * n_embd / 3)
 
 
 class SwiGLU(nn.Module):
-    """The feed-forward of LLaMA and most open models: down(silu(gate(x)) * up(x)).
-
-    One projection (`gate`, through SiLU) decides, channel by channel, how much of the other
-    (`up`) passes: a learned gate instead of ReLU's fixed cut at zero. Three matrices instead of
-    two, so the hidden width is 8/3 n_embd instead of 4 n_embd, for the same parameter count.
-    Taught in notebook 11.
-    """
+    """LLaMA's feed-forward, down(silu(gate(x)) * up(x)), 8/3 n_embd wide. Taught in notebook 11."""
 
     def __init__(self, n_embd, dropout=0.0, bias=True):
         super().__init__()
@@ -158,11 +130,7 @@ class SwiGLU(nn.Module):
 
 
 def drop_biases(module):
-    """Remove every bias of the Linear and LayerNorm layers inside `module`; returns it.
-
-    Without biases a model is a little smaller and faster, and large models lose nothing by it:
-    the residual stream and the norms' gains do the work the offsets did. Taught in notebook 11.
-    """
+    """Remove every bias of the Linear and LayerNorm layers in `module`. Taught in notebook 11."""
     for layer in module.modules():
         if isinstance(layer, (nn.Linear, nn.LayerNorm)) and layer.bias is not None:
             layer.bias = None  # the forward passes bias=None: no offset
@@ -171,11 +139,8 @@ def drop_biases(module):
 
 @dataclass
 class ModernConfig(GPTConfig):
-    """GPTConfig with one switch per modern change. All switches off is the lecture's GPT.
-
-    The defaults are the modern GPT, without dropout (as LLaMA).
-    Taught in notebook 11.
-    """
+    """GPTConfig with one switch per modern change; all off is the lecture's GPT, the defaults
+    the modern one (without dropout, as LLaMA). Taught in notebook 11."""
 
     dropout: float = 0.0
     rope: bool = True  # rotary position embeddings instead of a learned position table
@@ -192,21 +157,15 @@ class ModernConfig(GPTConfig):
                 raise ValueError(f"{name} is a switch: True or False, got {getattr(self, name)!r}.")
         head_size = self.n_embd // self.n_head
         if self.rope and head_size % 2:
-            even = [h for h in range(1, self.n_embd + 1) if self.n_embd % h == 0]
-            even = [h for h in even if (self.n_embd // h) % 2 == 0]
-            nearest = min(even, key=lambda h: abs(h - self.n_head)) if even else None
             raise ValueError(
                 f"RoPE rotates pairs of channels, so each head needs an even number of them: "
                 f"n_embd // n_head = {self.n_embd} // {self.n_head} = {head_size} is odd. "
-                + (f"Pick e.g. n_head={nearest}." if nearest else "Pick an even n_embd.")
+                "Pick n_head so that n_embd // n_head is even."
             )
 
 
 class ModernBlock(nn.Module):
-    """Notebook 07's pre-norm block with the modern parts its config asks for.
-
-    Taught in notebook 11.
-    """
+    """Notebook 07's pre-norm block with the modern parts its config asks for. Taught in notebook 11."""
 
     def __init__(self, config):
         super().__init__()
@@ -225,13 +184,8 @@ class ModernBlock(nn.Module):
 
 
 class ModernGPT(GPT):
-    """Notebook 08's GPT with the changes its ModernConfig switches on.
-
-    Same names as GPT (token_embedding_table, blocks, ln_f, lm_head), so the course's trainer,
-    checkpoints and playground take it as they are. With rope=True there is no position table,
-    and a text longer than the context is read through a sliding window (see ModernAttention).
-    Taught in notebook 11.
-    """
+    """Notebook 08's GPT, with its names, and the changes its ModernConfig switches on.
+    Taught in notebook 11."""
 
     def __init__(self, config):
         nn.Module.__init__(self)  # GPT's parts are built here, switch by switch
@@ -266,11 +220,8 @@ class ModernGPT(GPT):
 
     @torch.no_grad()
     def generate(self, idx, max_new_tokens, temperature=1.0, top_k=None):
-        """GPT.generate, the plain loop. With RoPE the model reads the text through its sliding
-        window, and each layer reaches context_length - 1 positions further back: the last
-        position depends on the last n_layer * (context_length - 1) + 1 ids, which is all this
-        loop feeds it. Without RoPE, the last context_length ids, as in notebook 08.
-        """
+        """GPT.generate; with RoPE it feeds the n_layer * (context_length - 1) + 1 ids the last
+        position depends on through the sliding window."""
         c = self.config
         reach = c.n_layer * (c.context_length - 1) + 1 if c.rope else c.context_length
         if idx.shape[1] == 0:
@@ -287,14 +238,8 @@ class ModernGPT(GPT):
 
 
 def orthogonalize(G, steps=5):
-    """G's singular vectors with its singular values pushed towards 1 (G = U S V^T -> about
-    U V^T), by `steps` Newton-Schulz iterations: matrix products only, no SVD.
-
-    Each iteration maps every singular value s to a*s + b*s^3 + c*s^5; these coefficients
-    (Keller Jordan's) push each one that is not tiny (above about 1% of the largest) into about
-    [0.7, 1.2] in five steps, and a direction the gradient barely has stays small. Dividing by
-    the Frobenius norm first puts them all in (0, 1]. Taught in notebook 11.
-    """
+    """About U V^T for G = U S V^T: `steps` Newton-Schulz steps, each mapping every singular
+    value s to a*s + b*s^3 + c*s^5 (Keller Jordan's coefficients). Taught in notebook 12."""
     if G.ndim != 2:
         raise ValueError(f"orthogonalize takes a matrix, got a tensor of shape {tuple(G.shape)}.")
     a, b, c = 3.4445, -4.7750, 2.0315
@@ -309,14 +254,8 @@ def orthogonalize(G, steps=5):
 
 
 class Muon(torch.optim.Optimizer):
-    """Muon (MomentUm Orthogonalized by Newton-schulz) for weight matrices, AdamW for the rest.
-
-    A matrix's update is its momentum, orthogonalized: every direction the gradient points in
-    moves by the same amount, where Adam's would be dominated by a few large ones. It is scaled
-    to the size of a typical AdamW update (0.2 * sqrt(max(rows, columns)), Moonshot's rule), so
-    one learning rate serves both kinds of parameter. Groups with muon=False (embeddings, norms,
-    biases) take AdamW steps. A group's lr_scale multiplies the learning rate it is given (the
-    schedule sets group["lr"] for all groups alike). Taught in notebook 11.
+    """Muon (MomentUm Orthogonalized by Newton-schulz) for the groups with muon=True, AdamW for
+    the others; a group's lr_scale multiplies the rate the schedule sets. Taught in notebook 12.
     """
 
     def __init__(self, params, lr, weight_decay=0.1, momentum=0.95, betas=(0.9, 0.99), eps=1e-8):
@@ -351,13 +290,9 @@ class Muon(torch.optim.Optimizer):
 
 
 def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99), embedding_lr_scale=1.0):
-    """Muon for the blocks' weight matrices; AdamW for the embedding (and the tied output
-    layer), the norms and any biases, which are not matrices acting on the residual stream.
-    Weight decay on matrices and embeddings only, as configure_optimizer does.
-
-    The embeddings learn at embedding_lr_scale times the learning rate: speedrun recipes
-    (modded-nanogpt) give the embedding table a far larger rate than the matrices, and here 5x
-    measured best of 3x, 5x and 10x (bench/MODERN_TUNING.md). Taught in notebook 11."""
+    """Muon for the blocks' weight matrices; AdamW for the embedding (at embedding_lr_scale
+    times the rate), the norms and any biases; weight decay on matrices and embeddings only.
+    Taught in notebook 12."""
     matrices = [p for p in model.blocks.parameters() if p.dim() == 2]
     chosen = {id(p) for p in matrices}
     rest = [p for p in model.parameters() if id(p) not in chosen]
@@ -375,15 +310,11 @@ def configure_muon(model, learning_rate, weight_decay, betas=(0.9, 0.99), embedd
 
 
 def lr_wsd(step, cfg, progress=None, decay=0.5):
-    """The learning rate for `step`: warmup, stable, decay (WSD), lr_at's modern rival.
-
-    The same linear warmup as lr_at, then the peak held, then a straight line down to cfg.min_lr
-    over the last `decay` share of the run (the last half by default). A cosine starts cutting
-    the rate from the first step; holding it high longer makes more progress, and the decay at
-    the end still settles the model. `progress` as in lr_at. Taught in notebook 11.
+    """Warmup, stable, decay: lr_at's warmup, the peak held, then a straight line down to
+    cfg.min_lr over the last `decay` share of the run. `progress` as in lr_at. Taught in notebook 12.
     """
     if step < cfg.warmup_iters:
-        return lr_at(step, cfg)  # notebook 08's warmup
+        return lr_at(step, cfg)  # notebook 09's warmup
     progress = step / cfg.max_iters if progress is None else progress
     progress = min(max(progress, 0.0), 1.0)
     left = min((1.0 - progress) / decay, 1.0)  # 1 while stable, then down to 0 at the end
@@ -391,12 +322,9 @@ def lr_wsd(step, cfg, progress=None, decay=0.5):
 
 
 def forward_sliding(model, idx, cache, start):
-    """ModernGPT.forward for new ids `idx` (B, T) at positions start.., with a cache of the last
-    keys and values of every layer ([] at the start); returns (logits, the cache kept).
-
-    The cache keeps at most context_length - 1 past positions: with the new one, the
-    context_length positions a sliding window attends to. Keys are stored rotated: RoPE makes
-    their dot products with later queries depend only on the distance. Taught in notebook 11.
+    """ModernGPT.forward for new ids `idx` (B, T) at positions start.., given every layer's
+    last keys (rotated) and values ([] at the start); returns (logits, the cache kept: at most
+    context_length - 1 positions). Taught in notebook 12.
     """
     T, window = idx.shape[1], model.config.context_length
     x = model.token_embedding_table(idx)
@@ -421,16 +349,13 @@ def forward_sliding(model, idx, cache, start):
 
 @torch.no_grad()
 def generate_sliding(model, idx, max_new_tokens, temperature=1.0, top_k=None):
-    """Sample from a ModernGPT with RoPE, feeding one new id per step however long the text gets.
-
-    Gives the ids of ModernGPT.generate, the plain loop over the whole text (every position
-    attending to the last context_length, as ModernGPT.forward reads a long text), without
-    recomputing anything. Taught in notebook 11.
+    """ModernGPT.generate's ids, feeding one new id per step through a sliding KV cache, however
+    long the text gets. Taught in notebook 12.
     """
     if not model.config.rope:
         raise ValueError(
             "A sliding cache needs RoPE: learned positions end at context_length. Use "
-            "generate_with_cache (notebook 08) for this model."
+            "generate_with_cache (notebook 09) for this model."
         )
     if idx.shape[1] == 0:
         idx = torch.zeros((idx.shape[0], 1), dtype=torch.long, device=idx.device)

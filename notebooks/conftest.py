@@ -5,7 +5,7 @@
   run can meet; see helpers/course/testmode.py). The notebooks themselves show plain numbers.
 - The notebooks run on tinyshakespeare (COURSE_TEXT), even where another text was chosen: their
   stored outputs are tinyshakespeare's. tests/test_course_own_text.py runs them on another text.
-- The models the notebooks save (08) and load (09) go to a temporary folder, removed when the
+- The models the notebooks save (09, 12, 13) and load (10) go to a temporary folder, removed when the
   test session ends: tests never touch checkpoints/ and leave no files behind.
 - stderr (warnings, text progress bars) is never compared with the stored output.
 """

@@ -136,6 +136,43 @@ def test_attention_weights_are_the_ones_head_uses():
     torch.testing.assert_close(attention_weights(head, x) @ head.value(x), head(x))
 
 
+def lecture_head_class():
+    """The first `Head` of notebook 05, the lecture's size (the course's version follows it)."""
+    import nbformat
+    import torch.nn as nn
+    from torch.nn import functional as F
+
+    from helpers.course.settings import NOTEBOOKS
+
+    nb = nbformat.read(NOTEBOOKS / "05_one_head.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "class Head(" in c.source]
+    assert len(cells) == 2, "notebook 05 shows Head twice: the lecture's, then the course's"
+    namespace = {"torch": torch, "nn": nn, "F": F}
+    exec(cells[0], namespace)
+    return namespace["Head"]
+
+
+def test_notebook_05s_lecture_head_computes_what_the_course_head_computes():
+    # notebook 05 trains with the lecture's Head and says the course's version, which later
+    # notebooks import, computes the same numbers from the same seed
+    LectureHead = lecture_head_class()
+    assert "dropout" not in LectureHead.__init__.__code__.co_varnames
+    torch.manual_seed(1337)
+    lecture = LectureHead(N_EMBD, HEAD_SIZE, CONTEXT)
+    course = make("Head")  # seeded with 1337 too
+    x = torch.randn(2, CONTEXT, N_EMBD)
+    torch.testing.assert_close(lecture(x), course(x), rtol=0, atol=0)
+    torch.testing.assert_close(attention_weights(lecture, x) @ lecture.value(x), lecture(x))
+
+
+def test_dropout_acts_on_the_weights_in_training_only():
+    torch.manual_seed(0)
+    head = Head(N_EMBD, HEAD_SIZE, CONTEXT, dropout=0.5)
+    x = torch.randn(2, CONTEXT, N_EMBD)
+    assert not torch.allclose(head.train()(x), head.eval()(x))
+    torch.testing.assert_close(head.eval()(x), attention_weights(head, x) @ head.value(x))
+
+
 # ---- scaling by 1/sqrt(head_size) ----------------------------------------------------------
 
 

@@ -16,6 +16,16 @@ def test_initial_loss_is_close_to_uniform():
     assert abs(loss.item() - math.log(65)) < 0.05
 
 
+def test_the_lectures_n01_start_costs_about_half_a_nat_more_than_guessing():
+    # notebook 03: with N(0, 1) logits the loss averages about ln 65 + 1/2, since E[e^z] = e^(1/2)
+    torch.manual_seed(0)
+    model = BigramLanguageModel(65)
+    torch.nn.init.normal_(model.token_embedding_table.weight, std=1.0)
+    x = torch.randint(65, (1, 20_000))
+    _, loss = model(x, torch.randint(65, (1, 20_000)))
+    assert abs(loss.item() - (math.log(65) + 0.5)) < 0.15
+
+
 def test_forward_without_targets_returns_logits_only():
     model = BigramLanguageModel(10)
     logits, loss = model(torch.zeros((2, 3), dtype=torch.long))

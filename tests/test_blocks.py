@@ -36,3 +36,18 @@ def test_block_and_gpt_config_suggest_the_same_head_count(n_embd, n_head):
     suggestion = str(from_block.value).split("Pick e.g. ")[1]
     assert suggestion == str(from_config.value).split("Pick e.g. ")[1]
     assert n_embd % int(suggestion.strip("n_head=.")) == 0
+
+
+def test_the_size_checks_name_every_size_and_accept_good_ones():
+    from helpers.course.guards import require_heads_divide, require_positive
+
+    require_positive(n_embd=32)  # nothing raised
+    require_heads_divide(32, 4)
+    with pytest.raises(
+        ValueError, match=r"^num_heads and head_size must be positive, got 0 and 8\.$"
+    ):
+        require_positive(num_heads=0, head_size=8)
+    with pytest.raises(ValueError, match=r"^a, b and c must be positive, got 1, -2 and 3\.$"):
+        require_positive(a=1, b=-2, c=3)
+    with pytest.raises(ValueError, match="n_embd and n_head must be positive, got 32 and 0"):
+        Block(32, 0, CONTEXT)

@@ -295,3 +295,10 @@ def test_describe_folder(tmp_path, trained):
     save(tmp_path / "a.pt", model)
     assert "holds 1 checkpoint, " in ck.describe_folder(tmp_path)
     assert ": a.pt" in ck.describe_folder(tmp_path)
+
+
+def test_errors_name_a_checkpoint_as_a_learner_writes_it():
+    from helpers.course.settings import ROOT
+
+    with pytest.raises(ck.CheckpointError, match=r"^No checkpoint at checkpoints/no-such\.pt\.$"):
+        ck.load_checkpoint(ROOT / "checkpoints" / "no-such.pt")

@@ -1,5 +1,6 @@
 """Each exercise checker passes a right answer and fails a plausible wrong one with a useful message."""
 
+import math
 from collections import Counter
 
 import pytest
@@ -42,6 +43,101 @@ def test_encode_lossy(capsys):
     assert "Hi w rld!" in capsys.readouterr().out
 
 
+SHAKESPEARE_CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture
+def tables():
+    stoi = {ch: i for i, ch in enumerate(SHAKESPEARE_CHARS)}
+    return stoi, {i: ch for ch, i in stoi.items()}
+
+
+def test_encode_decode(capsys, tables):
+    stoi, itos = tables
+    encode = lambda s: [stoi[c] for c in s]  # noqa: E731 (the lecture's lambdas)
+    decode = lambda ids: "".join([itos[i] for i in ids])  # noqa: E731
+    assert C.check_encode_decode(encode, decode, stoi)
+    # the usual slip: joining the characters with spaces
+    assert not C.check_encode_decode(encode, lambda ids: " ".join(itos[i] for i in ids), stoi)
+    out = capsys.readouterr().out
+    assert "'hii there': characters joined with '', nothing between them" in out
+    assert "'h i i   t h e r e' (' '.join)" in out
+    # decode that forgets to join, encode that forgets to look up
+    assert not C.check_encode_decode(encode, lambda ids: [itos[i] for i in ids], stoi)
+    assert "one string: join the characters with ''.join(...)" in capsys.readouterr().out
+    assert not C.check_encode_decode(lambda s: list(s), decode, stoi)
+    assert "the ids of the characters (look each up in stoi)" in capsys.readouterr().out
+    verdict = C.check_encode_decode(not_attempted, not_attempted, stoi)
+    assert not verdict and verdict.status == "not attempted"
+
+
+def test_encode_decode_on_a_vocabulary_without_the_lectures_letters(capsys):
+    stoi = {ch: i for i, ch in enumerate("αβγδ ")}
+    itos = {i: ch for ch, i in stoi.items()}
+    assert C.check_encode_decode(
+        lambda s: [stoi[c] for c in s], lambda ids: "".join(itos[i] for i in ids), stoi
+    )
+
+
+def get_batch_like(start_high=lambda n, t: n - t, shift=1, stack=torch.stack):
+    """The lecture's get_batch, with one of its pieces swapped for a usual mistake."""
+
+    def get_batch(data, batch_size, context_length):
+        ix = torch.randint(start_high(len(data), context_length), (batch_size,))
+        x = stack([data[i : i + context_length] for i in ix])
+        y = stack([data[i + shift : i + context_length + shift] for i in ix])
+        return x, y
+
+    return get_batch
+
+
+def test_get_batch(capsys):
+    assert C.check_get_batch(get_batch_like())
+    # targets not shifted
+    assert not C.check_get_batch(get_batch_like(shift=0))
+    out = capsys.readouterr().out
+    assert "x shifted by one" in out and "y equal to x" in out
+    # starts drawn up to len(data) - context_length: the last window runs one past the end
+    assert not C.check_get_batch(get_batch_like(start_high=lambda n, t: n - t + 1))
+    assert "a window ran past the end of data" in capsys.readouterr().out
+    # starts that never reach the last window
+    assert not C.check_get_batch(get_batch_like(start_high=lambda n, t: n - t - 1))
+    assert "the last window starts at len(data) - context_length - 1" in capsys.readouterr().out
+    # chunks joined with cat, or stacked as columns: not (B, T)
+    assert not C.check_get_batch(get_batch_like(stack=torch.cat))
+    assert "(15,) (torch.cat joins the chunks" in capsys.readouterr().out
+    assert not C.check_get_batch(get_batch_like(stack=lambda rows: torch.stack(rows, dim=1)))
+    assert "(5, 3) (one column per chunk" in capsys.readouterr().out
+    verdict = C.check_get_batch(not_attempted)
+    assert not verdict and verdict.status == "not attempted"
+
+
+def test_get_batch_names_a_global_split_and_one_start_for_every_row(capsys):
+    train_data = torch.arange(65).repeat(20)
+
+    def global_split(data, batch_size, context_length):
+        return get_batch_like()(train_data, batch_size, context_length)
+
+    assert not C.check_get_batch(global_split)
+    assert "did you use train_data instead of data?" in capsys.readouterr().out
+
+    def one_start(data, batch_size, context_length):
+        i = int(torch.randint(len(data) - context_length, ()))
+        x = torch.stack([data[i : i + context_length]] * batch_size)
+        return x, torch.stack([data[i + 1 : i + context_length + 1]] * batch_size)
+
+    assert not C.check_get_batch(one_start)
+    assert "a new random start for every row" in capsys.readouterr().out
+
+
+def test_get_batch_check_leaves_the_notebooks_random_numbers_alone():
+    torch.manual_seed(1337)
+    C.check_get_batch(get_batch_like())
+    after = torch.rand(1)
+    torch.manual_seed(1337)
+    assert torch.equal(after, torch.rand(1))
+
+
 def test_examples_per_batch(capsys):
     assert C.check_examples_per_batch(lambda b, t: b * t)
     assert not C.check_examples_per_batch(lambda b, t: b)  # one example per row: the classic slip
@@ -67,6 +163,91 @@ def test_iterate_batches(capsys):
 
     assert not C.check_iterate_batches(overlapping)
     assert "without overlap" in capsys.readouterr().out
+
+
+def bigram_loss_right(logits, targets):  # the lecture's lines
+    B, T, C = logits.shape
+    return torch.nn.functional.cross_entropy(logits.view(B * T, C), targets.view(B * T))
+
+
+def test_bigram_loss_passes_the_lecture_and_other_right_answers(capsys):
+    F = torch.nn.functional
+    assert C.check_bigram_loss(bigram_loss_right)
+    assert C.check_bigram_loss(
+        lambda logits, targets: F.cross_entropy(logits.transpose(1, 2), targets)
+    )
+    by_hand = lambda z, y: -F.log_softmax(z, -1).gather(-1, y[..., None]).mean()  # noqa: E731
+    assert C.check_bigram_loss(by_hand)
+    assert "✓ bigram_loss" in capsys.readouterr().out
+
+
+def test_bigram_loss_is_reported_when_not_attempted(capsys):
+    verdict = C.check_bigram_loss(not_attempted)
+    assert verdict.status == "not attempted"
+    assert "bigram_loss: not attempted yet" in capsys.readouterr().out
+    # an error that is not about shapes is shown as the learner's own, with the probe
+    assert not C.check_bigram_loss(lambda logits, targets: logits.no_such_method())
+    out = capsys.readouterr().out
+    assert "your code raised AttributeError" in out and "logits of shape (2, 3, 5)" in out
+
+
+@pytest.mark.parametrize(
+    "wrong, named",
+    [
+        # not reshaping: with T != C cross_entropy raises about the shapes ...
+        (
+            lambda z, y: torch.nn.functional.cross_entropy(z, y),
+            "logits reshaped to (B*T, C) = (6, 5)",
+        ),
+        (  # ... the targets forgotten
+            lambda z, y: torch.nn.functional.cross_entropy(z.view(-1, z.shape[-1]), y),
+            "and targets to (B*T) = (6,)",
+        ),
+        (
+            lambda z, y: bigram_loss_right(torch.softmax(z, -1), y),
+            "softmax probabilities given to F.cross_entropy",
+        ),
+        (  # the mean over the vocabulary instead of picking each target
+            lambda z, y: -torch.log_softmax(z, -1).mean(),
+            "-log p averaged over all C characters",
+        ),
+        (  # the mean over the batch only: one loss per time step
+            lambda z, y: torch.nn.functional.cross_entropy(
+                z.transpose(1, 2), y, reduction="none"
+            ).mean(0),
+            "a tensor of shape (3,): the mean over the wrong axes",
+        ),
+        (
+            lambda z, y: torch.nn.functional.nll_loss(z.view(-1, z.shape[-1]), y.view(-1)),
+            "F.nll_loss on logits",
+        ),
+        (lambda z, y: bigram_loss_right(z, y) * z.shape[0] * z.shape[1], "the sum over the B*T"),
+        (lambda z, y: bigram_loss_right(z, y).item(), "do not call .item()"),
+        (lambda z, y: -bigram_loss_right(z, y), "without the minus sign"),
+    ],
+)
+def test_bigram_loss_names_the_mistake(capsys, wrong, named):
+    verdict = C.check_bigram_loss(wrong)
+    out = capsys.readouterr().out
+    assert verdict.status == "failed" and named in out, out
+    assert "hint: B, T, C = logits.shape" in out
+
+
+def test_bigram_loss_names_a_missing_reshape_even_when_time_equals_channels(capsys):
+    def unreshaped_when_it_runs(z, y):  # the learner "fixed" the error only for the first probe
+        if z.shape[1] != z.shape[2]:
+            return bigram_loss_right(z, y)
+        return torch.nn.functional.cross_entropy(z, y)
+
+    assert not C.check_bigram_loss(unreshaped_when_it_runs)
+    out = capsys.readouterr().out
+    assert "F.cross_entropy read dimension 1, time, as the classes" in out
+    assert "logits of shape (2, 4, 4)" in out
+
+
+def test_bigram_loss_without_a_gradient_is_rejected(capsys):
+    assert not C.check_bigram_loss(lambda z, y: bigram_loss_right(z.detach(), y))
+    assert "loss.backward() could not train" in capsys.readouterr().out
 
 
 def test_bigram_nll(capsys):
@@ -205,6 +386,11 @@ def test_sample_next(capsys):
     # plausible mistake: dividing by a temperature of 0
     assert not C.check_sample_next(lambda logits, t, k: sample_next(logits / t, 1.0, k))
     assert "temperature 0: the likeliest ids" in capsys.readouterr().out
+    # plausible mistake: greedy at 0 and top-k right, but the temperature otherwise ignored
+    assert not C.check_sample_next(lambda logits, t, k: sample_next(logits, min(t, 1.0), k))
+    out = capsys.readouterr().out
+    assert "temperature 4.0: id 0 of logits [2, 0] drawn less often" in out
+    assert "divide the logits by the temperature" in out
 
 
 def test_most_likely_next(capsys):
@@ -236,6 +422,17 @@ def test_most_likely_next(capsys):
 
     assert not C.check_most_likely_next(first, model, tok)
     assert "after 'ROMEO'" in capsys.readouterr().out
+
+    # plausible mistake on a GPU: the input built on the CPU (torch's error, as it reads there)
+    def on_the_cpu(model, tokenizer, prompt):
+        raise RuntimeError(
+            "Expected all tensors to be on the same device, but found at least two devices, "
+            "cuda:0 and cpu!"
+        )
+
+    assert not C.check_most_likely_next(on_the_cpu, model, tok)
+    out = capsys.readouterr().out
+    assert "your code raised RuntimeError" in out and "next(model.parameters()).device" in out
 
 
 def test_most_likely_next_on_a_text_without_shakespeares_letters(capsys):
@@ -762,6 +959,53 @@ def test_top_p_crash_on_a_later_probe(capsys):
     assert crashed(out, "IndexError") and "while checking: p=0.45" in out
 
 
+def test_lr_schedule(capsys):
+    from helpers import lr_at
+
+    assert C.check_lr_schedule(lambda step, cfg: lr_at(step, cfg))
+    assert not C.check_lr_schedule(lambda step, cfg: (_ for _ in ()).throw(NotImplementedError))
+    assert "not attempted yet" in capsys.readouterr().out
+
+    # plausible mistake: a cosine that decays to 0 instead of min_lr
+    def to_zero(step, cfg):
+        if step < cfg.warmup_iters:
+            return cfg.learning_rate * (step + 1) / cfg.warmup_iters
+        return 0.5 * cfg.learning_rate * (1 + math.cos(math.pi * step / cfg.max_iters))
+
+    assert not C.check_lr_schedule(to_zero)
+    assert "the cosine decay" in capsys.readouterr().out
+
+    # plausible mistake: a warmup that starts at 0 (step / warmup_iters)
+    def from_zero(step, cfg):
+        if step < cfg.warmup_iters:
+            return cfg.learning_rate * step / cfg.warmup_iters
+        return lr_at(step, cfg)
+
+    assert not C.check_lr_schedule(from_zero)
+    assert "(the warmup;" in capsys.readouterr().out
+
+
+def test_bits_per_character(capsys):
+    from helpers import evaluate
+
+    def right(model, data, context_length):
+        return evaluate(model, data, context_length) / math.log(2)
+
+    assert C.check_bits_per_character(right)
+
+    def unattempted(model, data, context_length):
+        raise NotImplementedError
+
+    assert C.check_bits_per_character(unattempted).status == "not attempted"
+    capsys.readouterr()
+    # plausible mistake: the loss in nats, not divided by ln 2
+    assert not C.check_bits_per_character(lambda m, d, t: evaluate(m, d, t))
+    assert "divide by ln 2" in capsys.readouterr().out
+    # plausible mistake: log2 of the loss instead of the loss divided by ln 2
+    assert not C.check_bits_per_character(lambda m, d, t: math.log2(evaluate(m, d, t)))
+    assert "every character of data once, in base 2" in capsys.readouterr().out
+
+
 @pytest.fixture
 def tiny_playground():
     from helpers import GPT, GPTConfig
@@ -893,7 +1137,7 @@ def test_accumulated_grads_crash_on_a_later_probe(capsys):
     assert crashed(out, "AssertionError") and "micro_batches=4" in out
 
 
-# --- notebook 11 -------------------------------------------------------------------------------
+# --- notebooks 11 and 12: the modern GPT and its training ----------------------------------
 
 
 def swiglu_width_right(n_embd, multiple_of):
@@ -1004,6 +1248,59 @@ def test_orthogonalize_svd_crash_with_the_full_matrices(capsys):
     assert crashed(out, "RuntimeError") and "(4, 6)" in out
 
 
+def sliding_cache_floats_right(config, n_tokens, batch_size=1):
+    positions = min(n_tokens, config.context_length - 1)
+    return config.n_layer * 2 * batch_size * positions * config.n_embd
+
+
+def test_sliding_cache_floats_counts_what_forward_sliding_keeps():
+    from helpers import ModernConfig, ModernGPT, forward_sliding
+
+    config = ModernConfig(vocab_size=11, context_length=8, n_embd=12, n_head=3, n_layer=2)
+    model = ModernGPT(config).eval()
+    for n_tokens, batch_size in [(3, 1), (7, 2), (20, 2)]:
+        idx = torch.randint(11, (batch_size, n_tokens))
+        with torch.no_grad():
+            _, cache = forward_sliding(model, idx, [], 0)
+        kept = sum(k.numel() + v.numel() for k, v in cache)
+        assert kept == sliding_cache_floats_right(config, n_tokens, batch_size)
+
+
+def test_sliding_cache_floats(capsys):
+    assert C.check_sliding_cache_floats(sliding_cache_floats_right)
+    capsys.readouterr()
+    # plausible mistake: the keys only
+    assert not C.check_sliding_cache_floats(
+        lambda c, n, batch_size=1: sliding_cache_floats_right(c, n, batch_size) // 2
+    )
+    assert "the cache keeps the keys and the values" in capsys.readouterr().out
+    # plausible mistake: nothing dropped, a cache that grows with the text
+    assert not C.check_sliding_cache_floats(
+        lambda c, n, batch_size=1: c.n_layer * 2 * batch_size * n * c.n_embd
+    )
+    assert "keeping at most context_length - 1" in capsys.readouterr().out
+    # plausible mistake: a window of context_length kept positions
+    assert not C.check_sliding_cache_floats(
+        lambda c, n, batch_size=1: c.n_layer * 2 * batch_size * min(n, c.context_length) * c.n_embd
+    )
+    assert "the new position completes the window" in capsys.readouterr().out
+    # plausible mistake: one head's share (head_size instead of n_embd)
+    assert not C.check_sliding_cache_floats(
+        lambda c, n, batch_size=1: sliding_cache_floats_right(c, n, batch_size) // c.n_head
+    )
+    assert "one head's share" in capsys.readouterr().out
+    # plausible mistake: the batch left out
+    assert not C.check_sliding_cache_floats(
+        lambda c, n, batch_size=1: sliding_cache_floats_right(c, n)
+    )
+    assert "batch_size left out" in capsys.readouterr().out
+
+
+def test_sliding_cache_floats_crash_without_batch_size(capsys):
+    assert not C.check_sliding_cache_floats(lambda config, n_tokens: 0)
+    assert crashed(capsys.readouterr().out, "TypeError")
+
+
 # --- every check: not attempted, and what a notebook shows for the verdict ----------------------
 
 
@@ -1020,6 +1317,8 @@ def _extra_args(name):
     tok = CharTokenizer.from_text("ROMEO To be or not First Citizen:\n")
     if name == "check_encode_lossy":
         return (tok,)
+    if name == "check_encode_decode":  # encode is the stub; decode and stoi follow
+        return not_attempted, tok.stoi
     if name in ("check_most_likely_next", "check_continuation_logprob"):
         config = GPTConfig(vocab_size=tok.vocab_size, context_length=32, n_embd=16, n_head=2)
         return GPT(config).eval(), tok
@@ -1031,7 +1330,7 @@ ALL_CHECKS = sorted(name for name in dir(C) if name.startswith("check_"))
 
 
 def test_every_check_is_listed():
-    assert len(ALL_CHECKS) == 25, ALL_CHECKS  # a new check gets its tests in this file too
+    assert len(ALL_CHECKS) == 31, ALL_CHECKS  # a new check gets its tests in this file too
 
 
 @pytest.mark.parametrize("name", ALL_CHECKS)

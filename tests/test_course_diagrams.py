@@ -13,6 +13,9 @@ import pytest  # noqa: E402
 
 from helpers import GPT, GPTConfig  # noqa: E402
 from helpers.course.diagrams import (  # noqa: E402
+    DONE,
+    HERE,
+    NOTEBOOK_TITLES,
     block_diagram,
     data_parallel,
     gpt_diagram,
@@ -21,7 +24,6 @@ from helpers.course.diagrams import (  # noqa: E402
     roadmap,
     view_transpose_shapes,
 )
-from helpers.course.diagrams import DONE, HERE, NOTEBOOK_TITLES  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -96,6 +96,16 @@ def test_the_global_batch_is_split_evenly_and_weighted_exactly():
         distributed.batch_shares(1, 2)
 
 
+def test_the_command_a_notebook_launches_holds_no_path_of_this_machine(tmp_path):
+    # the training command runs in the course folder: a path inside it is shown and passed relative
+    inside = distributed._from_root(ROOT / "checkpoints" / "13_two_processes.pt", ROOT)
+    assert inside == Path("checkpoints/13_two_processes.pt")
+    assert (ROOT / inside).parent == ROOT / "checkpoints"
+    assert distributed._from_root(tmp_path / "x.pt", ROOT) == tmp_path / "x.pt"  # elsewhere: as is
+    assert distributed._from_root("--preset", ROOT) == "--preset"
+    assert distributed._from_root(300, ROOT) == 300
+
+
 def test_two_processes_train_as_one_and_their_checkpoints_resume_either_way(tmp_path):
     one, two = tmp_path / "one.pt", tmp_path / "two.pt"
     ok(train(one))
@@ -125,12 +135,12 @@ def test_two_processes_train_as_one_and_their_checkpoints_resume_either_way(tmp_
 
 FAILING_RANK = """
 import os, signal, sys
-from helpers.course import trainer
+from helpers import training
 from helpers.course.cli import main
 
-real, calls = trainer.get_train_batch, []
+real, calls = training.get_batch, []
 
-def get_train_batch(*args, **kwargs):  # rank 1 fails at its third batch
+def get_batch(*args, **kwargs):  # rank 1 fails at its third batch (fit draws one per step)
     calls.append(1)
     if os.environ["RANK"] == "1" and len(calls) == 3:
         if sys.argv[1] == "raise":
@@ -138,7 +148,7 @@ def get_train_batch(*args, **kwargs):  # rank 1 fails at its third batch
         os.kill(os.getpid(), signal.SIGKILL)
     return real(*args, **kwargs)
 
-trainer.get_train_batch = get_train_batch
+training.get_batch = get_batch
 sys.exit(main(sys.argv[2:]))
 """
 

@@ -145,3 +145,57 @@ def test_the_checkpoint_list_shows_the_text_each_model_learned(tmp_path, tiny, c
         open_checkpoint("typo.pt", tmp_path)
     assert show_checkpoints(tmp_path / "none") == []
     assert "No checkpoint in" in capsys.readouterr().out
+
+
+def test_the_messages_about_checkpoints_show_no_absolute_path(tmp_path, monkeypatch, capsys):
+    from helpers.course.checkpoint import CheckpointError
+    from helpers.course.playground import open_checkpoint, show_checkpoints
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "checkpoints").mkdir()
+    show_checkpoints(tmp_path / "checkpoints")
+    out = capsys.readouterr().out
+    assert "No checkpoint in checkpoints yet" in out and str(tmp_path) not in out
+    with pytest.raises(CheckpointError) as info:
+        open_checkpoint("typo.pt", tmp_path / "checkpoints")
+    assert str(tmp_path) not in str(info.value)
+
+
+def test_each_panel_reads_as_one_line_and_leaves_a_still_copy(tiny, capsys, monkeypatch):
+    """GitHub and nbviewer show a widget's text/plain: a readable line, not 'VBox(children=...',
+    and after it the still copy `show_panel` adds: the sample as text, the charts as pictures."""
+    import IPython.display
+
+    from helpers.course import playground as pg
+
+    model, tokenizer = tiny
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects, **kw: shown.extend(objects))
+    for build, what, css, still in [
+        (pg.sampling_widget, "sampling controls", "pg-sampler", None),
+        (pg.next_char_widget, "next-character chart", "pg-next", "image"),
+        (pg.attention_explorer, "attention explorer", "pg-attn", "image"),
+    ]:
+        panel = build(model, tokenizer)
+        text = panel._repr_mimebundle_()["text/plain"]
+        assert text.startswith(f"[{what}:") and "VBox" not in text and len(text) <= 110
+        assert css in panel._dom_classes
+        shown.clear()
+        capsys.readouterr()
+        pg.show_panel(panel)
+        assert shown[0] is panel
+        if still == "image":
+            assert isinstance(shown[1], IPython.display.Image) and shown[1].format == "png"
+        else:
+            assert "temperature=0.8, top_k=" in capsys.readouterr().out
+
+
+def test_the_static_copy_of_the_explorer_draws_every_head_of_a_layer(tiny):
+    from helpers.course.playground import heads_figure
+
+    model, tokenizer = tiny
+    weights, used = attention_maps(model, tokenizer, "ROMEO: But")
+    fig = heads_figure(weights, used, layer=1)
+    assert [ax.get_title() for ax in fig.axes] == ["head 0", "head 1", "head 2", "head 3"]
+    assert "Layer 1" in fig._suptitle.get_text()
+    assert fig.axes[0].get_ylabel() == "character (query)"

@@ -224,3 +224,32 @@ def test_the_run_says_why_it_stopped_and_keeps_every_step(tiny_gpt, one_thread, 
     _, timed = run_steps(tiny_gpt, max_iters=10**6, time_budget=0.3)
     assert timed["stopped"] == f"stopped by the 0.3-second budget at step {timed['step'][-1]}"
     assert "GPT: stopped by the" in capsys.readouterr().out
+
+
+def test_float16_loss_scaling_skips_an_overflowed_step_and_takes_its_hooks_off(tiny_gpt):
+    from helpers import configure_optimizer
+    from helpers.course.trainer import LossScaling
+
+    model = tiny_gpt(seed=0, vocab_size=20, n_layer=1).train()
+    optimizer = configure_optimizer(model, 1e-2, 0.0)
+    x = torch.randint(20, (2, 8))
+    plain = torch.autograd.grad(model(x, x)[1], model.lm_head.weight)[0]
+    scaling = LossScaling(model, optimizer, scale=1024.0)
+    _, loss = model(x, x)
+    scaling.scaled(loss).backward()
+    torch.testing.assert_close(model.lm_head.weight.grad, plain)  # .grad holds the true gradient
+    before = model.lm_head.weight.detach().clone()
+    model.lm_head.weight.grad[0, 0] = float("inf")  # an overflow: the step is skipped
+    scaling.step()
+    assert torch.equal(model.lm_head.weight, before) and scaling.scale == 512.0
+    scaling.remove()
+    model.zero_grad()
+    model(x, x)[1].backward()
+    torch.testing.assert_close(model.lm_head.weight.grad, plain)  # no hook divides any more
+
+
+def test_the_trainers_bar_leaves_a_line_of_text_in_a_notebook():
+    import helpers.course.notebook
+    import helpers.course.trainer as trainer
+
+    assert trainer.tqdm is helpers.course.notebook.tqdm

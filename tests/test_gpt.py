@@ -1,4 +1,4 @@
-"""The full GPT of notebook 08: config checks, fused attention, causality, sampling, KV cache."""
+"""The full GPT (notebooks 08, 09): config, fused attention, causality, sampling, KV cache."""
 
 import dataclasses
 

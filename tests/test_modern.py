@@ -1,4 +1,4 @@
-"""Notebook 11's modern GPT: each piece, the switches, Muon, and the sliding KV cache."""
+"""Notebooks 11 and 12: the modern GPT, each piece, the switches, Muon, and the sliding KV cache."""
 
 import dataclasses
 import math
@@ -97,7 +97,7 @@ def test_rope_refuses_an_odd_head_size_and_a_table_too_short():
     ):
         apply_rope(torch.randn(1, 2, 20, 8), cos, sin)
     with pytest.raises(
-        ValueError, match=r"n_embd // n_head = 30 // 2 = 15 is odd. Pick e.g. n_head=1\."
+        ValueError, match=r"n_embd // n_head = 30 // 2 = 15 is odd. Pick n_head so that"
     ):
         ModernConfig(n_embd=30, n_head=2)
     ModernConfig(n_embd=30, n_head=2, rope=False)  # learned positions do not need pairs

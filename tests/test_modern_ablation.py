@@ -28,3 +28,23 @@ def test_each_tuning_step_changes_what_its_description_says():
     tuned, wsd, emb = (ablation.build(n, 65)[1] for n in ("tuned", "tuned-wsd", "tuned-wsd-emb"))
     assert (tuned.schedule, wsd.schedule) == ("cosine", "wsd")
     assert dataclasses.replace(wsd, embedding_lr_scale=5.0) == emb and wsd.embedding_lr_scale == 1
+
+
+def test_redraw_labels_every_variant_and_keeps_the_runs(tmp_path):
+    import json
+    import shutil
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ablation = load_ablation()
+    stored = Path(ablation.__file__).parent / "modern_ablation.json"
+    shutil.copy(stored, tmp_path / "modern_ablation.json")
+    ablation.main(["--redraw", "--out", str(tmp_path)])
+    before = json.loads(stored.read_text())
+    after = json.loads((tmp_path / "modern_ablation.json").read_text())
+    assert after["runs"] == before["runs"] and after["machine"] == before["machine"]
+    assert after["labels"] == {name: what for name, (what, _, _) in ablation.VARIANTS.items()}
+    assert "side test" in after["labels"]["tuned-untied"]
+    table = (tmp_path / "MODERN_RESULTS.md").read_text()
+    assert "not like for like" in table and (tmp_path / "modern_ablation.png").stat().st_size > 0

@@ -229,8 +229,10 @@ RECAP_FIGURES = {
     "06_many_heads": ["multi_head_val_loss", "one_head_same_budget_val_loss"],
     "07_blocks": ["blocks_val_loss"],
     "08_transformer": ["val_loss"],
-    "11_modern_gpt": ["modern_val_loss", "lecture_val_loss"],
-    "13_many_gpus": ["single_val_loss", "ddp_val_loss"],
+    "09_training_well": ["val_loss"],
+    "11_modern_gpt": ["ablation_lecture"],
+    "12_training_modern_gpt": ["modern_val_loss", "lecture_val_loss"],
+    "13_many_gpus": ["ddp_val_loss"],
 }
 
 
@@ -245,8 +247,8 @@ def test_every_notebook_ends_with_a_recap_that_links_the_glossary(path):
     assert "[glossary](GLOSSARY.md)" in last.source and (NOTEBOOK_DIR / "GLOSSARY.md").is_file()
     measured = json.loads((NOTEBOOK_DIR / "course_times.json").read_text(encoding="utf-8"))
     quoted = {path.stem: RECAP_FIGURES.get(path.stem, [])}
-    if path.stem == "10_playground":  # the wrap-up quotes each earlier model's validation loss
-        quoted = {nb: keys[:1] for nb, keys in RECAP_FIGURES.items() if nb < path.stem}
+    if path == NOTEBOOKS[-1]:  # the course's wrap-up quotes every model's validation loss
+        quoted = {nb: keys[:1] for nb, keys in RECAP_FIGURES.items()}
     for notebook, keys in quoted.items():
         for key in keys:
             value = measured["notebooks"][notebook]["figures"][key]

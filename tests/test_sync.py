@@ -118,10 +118,11 @@ def test_the_contract_covers_the_core_pieces():
 def test_notebook_definition_matches_helper(module, node, number):
     path = notebook_path(number)
     found = notebook_definitions(path).get(node.name, [])
-    assert len(found) == 1, (
-        f"{path.name} should define {node.name} exactly once (it is taught there), found {len(found)}"
-    )
-    assert ast.dump(found[0]) == ast.dump(node), (
+    assert found, f"{path.name} should define {node.name} (it is taught there)"
+    # A notebook may first show a piece at the lecture's size and later the course's version of
+    # it under the same name (Head in notebook 05): the last definition, the one in effect from
+    # then on, is the one helpers/ holds.
+    assert ast.dump(found[-1]) == ast.dump(node), (
         f"{node.name} in {path.name} differs from helpers/{module}.py. Copy the changed "
         "definition into the other file so the notebook and helpers stay identical."
     )

@@ -33,10 +33,25 @@ def test_unknown_id_is_a_clear_error():
 
 
 def test_empty_text_is_refused():
-    with pytest.raises(ValueError, match="empty text"):
+    with pytest.raises(ValueError, match="vocabulary is empty"):
         CharTokenizer.from_text("")
 
 
 def test_windows_line_endings_are_kept_as_characters():
     tok = CharTokenizer.from_text("a\r\nb")
     assert "\r" in tok.chars and tok.decode(tok.encode("a\r\nb")) == "a\r\nb"
+
+
+def test_a_vocabulary_that_is_empty_or_repeats_a_character_is_refused():
+    with pytest.raises(ValueError, match="vocabulary is empty"):
+        CharTokenizer([])
+    with pytest.raises(ValueError, match="lists a character twice"):
+        CharTokenizer("aba")
+
+
+def test_an_unknown_id_in_a_tensor_is_named_too():
+    import torch
+
+    tok = CharTokenizer.from_text("abc")
+    with pytest.raises(ValueError, match=r"Id 3 at position 2 is outside the vocabulary"):
+        tok.decode(torch.tensor([0, 1, 3]))

@@ -1,5 +1,5 @@
 """Measuring the loss and training (helpers/training.py): notebook 03's estimate_loss and train,
-notebook 08's evaluate and lr_at."""
+notebook 09's evaluate, lr_at and fit."""
 
 import pytest
 import torch
@@ -32,6 +32,31 @@ def test_training_learns_a_deterministic_cycle(capsys):
     assert out[0].tolist() == [0, 1, 2, 3, 0, 1, 2, 3, 0]
 
 
+def test_trains_progress_bar_leaves_its_final_line_as_text_in_a_notebook(capsys, monkeypatch):
+    # a viewer without widgets (GitHub, nbviewer) shows the bar's stored text: the last state
+    import helpers.course.notebook
+    import helpers.training
+
+    assert helpers.training.tqdm is helpers.course.notebook.tqdm
+    monkeypatch.setattr(helpers.course.notebook, "in_notebook", lambda: True)
+    data = torch.arange(4).repeat(50)
+    train(
+        BigramLanguageModel(4),
+        data,
+        data,
+        max_iters=20,
+        batch_size=2,
+        context_length=4,
+        learning_rate=0.1,
+        eval_interval=10,
+        eval_iters=2,
+        title="bar",
+    )
+    out = capsys.readouterr().out
+    assert any(line.startswith("bar: 100%") and "20/20" in line for line in out.splitlines()), out
+    assert "val=" in out  # with the last losses measured
+
+
 def test_estimate_loss_restores_training_mode():
     model = BigramLanguageModel(4)
     model.train()
@@ -62,3 +87,25 @@ def test_learning_rate_warms_up_then_decays_along_a_cosine():
     assert decay[-1] == pytest.approx(1e-4)
     assert lr_at(60, cfg, progress=0.5) == pytest.approx(1e-4 + 0.5 * 9e-4)
     assert lr_at(20, cfg, progress=1.0) == pytest.approx(1e-4)  # a time budget used up: the end
+
+
+def test_fit_is_the_taught_loop_with_no_parameter_for_untaught_machinery(tiny_gpt):
+    import inspect
+
+    from helpers import configure_optimizer, fit
+
+    keywords = set(inspect.signature(fit).parameters)
+    assert keywords == {
+        "model", "optimizer", "train_data", "val_data", "cfg", "device", "step", "best_val",
+        "schedule", "progress", "on_eval",
+    }  # fmt: skip
+    model = tiny_gpt(seed=0, vocab_size=8).train()
+    data = torch.arange(8).repeat(40)
+    cfg = TrainConfig(batch_size=4, learning_rate=1e-2, min_lr=1e-3, warmup_iters=2, max_iters=30,
+                      eval_interval=10)  # fmt: skip
+    seen = []
+    torch.manual_seed(0)
+    result = fit(model, configure_optimizer(model, 1e-2, 0.1), data, data, cfg,
+                 on_eval=lambda step, val, improved: seen.append((step, val)))  # fmt: skip
+    assert [step for step, _ in seen] == [0, 10, 20, 30] and result["stopped"] == "max_iters"
+    assert result["best_val"] == min(val for _, val in seen) < seen[0][1]

@@ -4,10 +4,10 @@
     corpus      tinyshakespeare: cache, mirror, download, checksum, offline stand-in
     device      cuda / mps / cpu, and CPU threads
     plotting    live and finished loss curves, notebook 11's ablation plot
-    diagrams    the pictures of notebooks 05-08 and 13 (a head, many heads, a block, the GPT, DDP)
-    trainer     the long-run trainer of notebooks 08 and 11 and the training command (presets,
+    diagrams    the pictures of notebooks 05-08 and 13, and the roadmap that opens every notebook
+    trainer     the long-run trainer of notebooks 09 and 12 and the training command (presets,
                 train_gpt)
-    checkpoint  safe saving and loading of trained models (notebook 08's GPT, notebook 11's)
+    checkpoint  safe saving and loading of trained models (notebook 08's GPT, notebook 11's ModernGPT)
     playground  the widgets of notebook 10
     checks      feedback on the exercises
     doctor      is this machine ready? (`make doctor`)
@@ -17,6 +17,9 @@
     distributed the training command on several GPUs or machines (torchrun, DDP)
     lecture     the video's chapters: each notebook's banner and the README's map
     files       writing a file so that it is complete or not there
+    notebook    what a stored notebook shows without widgets: progress bars' final line, short
+                errors shown on purpose, paths without the machine's folders
+    guards      clear errors for input a taught piece cannot use (tokenizer, get_batch, heads, Block)
 
 The everyday tools a notebook needs can be imported from here directly, e.g.
 `from helpers.course import load_corpus, pick_device`. Each is loaded on first use, so
@@ -38,7 +41,7 @@ _TOOLS = {
         "load_checkpoint",
         "model_from_checkpoint",
     ],
-    "runner": ["predict_run_times"],
+    "runner": ["course_map", "predict_run_times"],
 }
 _HOME = {name: module for module, names in _TOOLS.items() for name in names}
 __all__ = list(_HOME)

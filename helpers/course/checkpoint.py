@@ -1,4 +1,4 @@
-"""Saving and loading trained models safely (notebook 08, `python -m helpers train` and `sample`).
+"""Saving and loading trained models safely (notebook 09, `python -m helpers train` and `sample`).
 
 A checkpoint is one file holding plain data only (so it loads with ``weights_only=True``, which
 cannot run code hidden in a file): the model's config as a dict, the vocabulary as a string, the
@@ -31,6 +31,7 @@ from pathlib import Path
 import torch
 
 from helpers.course.files import atomic_write
+from helpers.course.notebook import shown_path
 from helpers.gpt import GPT, GPTConfig, generate_with_cache
 from helpers.modern import ModernConfig, ModernGPT, generate_sliding
 
@@ -54,26 +55,27 @@ def load_checkpoint(path, map_location="cpu", mmap=False):
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(
-            f"{path} is a folder: give the checkpoint's file name, e.g. {path}/cpu.pt."
+            f"{shown_path(path)} is a folder: give the checkpoint's file name, "
+            f"e.g. {shown_path(path / 'cpu.pt')}."
         )
     if not path.is_file():
-        raise CheckpointError(f"No checkpoint at {path}.")
+        raise CheckpointError(f"No checkpoint at {shown_path(path)}.")
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as e:  # torch's own advice here would be to switch safety off
         raise CheckpointError(
-            f"{path} is not a checkpoint of this course, or it holds objects that could run code. "
-            "It was read safely (weights_only=True) and refused; nothing in it was run. "
+            f"{shown_path(path)} is not a checkpoint of this course, or it holds objects that could "
+            "run code. It was read safely (weights_only=True) and refused; nothing in it was run. "
             "Load only checkpoints that you or the course made."
         ) from e
     except Exception as e:  # truncated file, not a torch file at all
         raise CheckpointError(
-            f"{path} is not a readable checkpoint ({type(e).__name__}): it may be truncated or "
-            "not a checkpoint at all."
+            f"{shown_path(path)} is not a readable checkpoint ({type(e).__name__}): it may be "
+            "truncated or not a checkpoint at all."
         ) from e
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(
-            f"{path} is not a checkpoint written by this course (no format {FORMAT!r})."
+            f"{shown_path(path)} is not a checkpoint written by this course (no format {FORMAT!r})."
         )
     validate(ckpt, path)
     return ckpt
@@ -98,8 +100,8 @@ def build_model(config):
 
 
 def generate_fast(model, idx, max_new_tokens, temperature=1.0, top_k=None):
-    """Sample with the model's KV cache: notebook 11's sliding one for a ModernGPT with RoPE,
-    else notebook 08's generate_with_cache (which gives the same ids as model.generate)."""
+    """Sample with the model's KV cache: notebook 12's sliding one for a ModernGPT with RoPE,
+    else notebook 09's generate_with_cache (which gives the same ids as model.generate)."""
     rope = getattr(model.config, "rope", False)
     cached = generate_sliding if rope else generate_with_cache
     return cached(model, idx, max_new_tokens, temperature=temperature, top_k=top_k)
@@ -117,7 +119,7 @@ def validate(ckpt, path="checkpoint"):
     (compared on PyTorch's "meta" device: no memory is allocated for the model)."""
 
     def bad(reason):
-        return CheckpointError(f"{path} is damaged or inconsistent: {reason}.")
+        return CheckpointError(f"{shown_path(path)} is damaged or inconsistent: {reason}.")
 
     for key, kind in REQUIRED.items():
         if not isinstance(ckpt.get(key), kind) or isinstance(ckpt.get(key), bool):
@@ -175,8 +177,9 @@ def check_can_write(path, run_id, overwrite=False):
     other = stored_run_id(path)
     if other is not None and other != run_id:
         raise CheckpointError(
-            f"{path} already holds a checkpoint from another run. It is not replaced unless you "
-            "ask: resume it (--resume), choose another file (--out), or replace it (--overwrite)."
+            f"{shown_path(path)} already holds a checkpoint from another run. It is not replaced "
+            "unless you ask: resume it (--resume), choose another file (--out), or replace it "
+            "(--overwrite)."
         )
 
 
@@ -216,12 +219,12 @@ def save_checkpoint(
         )
         if full:
             raise CheckpointError(
-                f"not enough disk space to save {path} (about {needed:.0f} MB needed, "
+                f"not enough disk space to save {shown_path(path)} (about {needed:.0f} MB needed, "
                 f"{free:.0f} MB free); the checkpoint already there is intact. Free some space, "
                 "or train into another folder with --out."
             ) from e
         if isinstance(e, OSError):
-            raise CheckpointError(f"cannot write {path}: {e.strerror or e}.") from e
+            raise CheckpointError(f"cannot write {shown_path(path)}: {e.strerror or e}.") from e
         raise
     return path
 
@@ -281,9 +284,8 @@ def describe_folder(directory):
     files = sorted(Path(directory).glob("*.pt")) if Path(directory).is_dir() else []
     size = sum(f.stat().st_size for f in files) / 1e6
     names = ", ".join(f.name for f in files[:6]) + (", ..." if len(files) > 6 else "")
-    return f"{directory} holds {len(files)} checkpoint{'s' * (len(files) != 1)}, {size:.1f} MB" + (
-        f": {names}" if files else ""
-    )
+    count = f"{len(files)} checkpoint{'s' * (len(files) != 1)}"
+    return f"{shown_path(directory)} holds {count}, {size:.1f} MB" + (f": {names}" if files else "")
 
 
 # --- one training run per checkpoint -----------------------------------------------------------
@@ -347,8 +349,8 @@ def checkpoint_lock(path):
             other = f.read().strip() or "another run"
             f.close()
             raise CheckpointError(
-                f"{path} is being written by another training run ({other}). Wait for it to "
-                "end, or train into another file with --out."
+                f"{shown_path(path)} is being written by another training run ({other}). Wait for "
+                "it to end, or train into another file with --out."
             )
         try:  # the run before us may have removed the file we locked: then lock the new one
             if os.stat(lock).st_ino == os.fstat(f.fileno()).st_ino:

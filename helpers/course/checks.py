@@ -117,6 +117,60 @@ def _checker(name, hint):
 # --- notebook 01 -------------------------------------------------------------------------------
 
 
+def _encode_decode_probes(stoi):
+    """Strings made only of the vocabulary's characters: the lecture's example and a line break
+    where the vocabulary can write them, and the whole vocabulary backwards."""
+    probes = [s for s in ("hii there", "All:\nSpeak, speak.") if set(s) <= stoi.keys()]
+    chars = list(stoi)
+    return probes + ["".join(chars[:3]) + chars[-1] * 2, "".join(reversed(chars))]
+
+
+def _encode_problem(s, expected, got):
+    if isinstance(got, str):
+        return (f"{expected}, a list of ids (each character looked up in stoi)", repr(got))
+    if not isinstance(got, (list, tuple)):
+        return (f"{expected}, a list of ids", f"a {type(got).__name__}")
+    if list(got) == list(s):
+        return (f"{expected}, the ids of the characters (look each up in stoi)", list(got))
+    if list(got) != expected:
+        return (f"{expected}, the ids of {s!r}", list(got))
+    return None
+
+
+def _decode_problem(s, ids, got):
+    if isinstance(got, (list, tuple)) and list(got) == list(s):
+        return (f"{s!r}, one string: join the characters with ''.join(...)", got)
+    if not isinstance(got, str):
+        return (f"{s!r}, a string", f"a {type(got).__name__}")
+    if got == " ".join(s) and len(s) > 1:
+        return (f"{s!r}: characters joined with '', nothing between them", f"{got!r} (' '.join)")
+    if got != s:
+        return (f"{s!r} for decode({ids})", repr(got))
+    return None
+
+
+@_checker(
+    "encode/decode",
+    hint="encode: [stoi[c] for c in s]; decode: ''.join(...) of itos[i] for each id",
+)
+def check_encode_decode(encode, decode, stoi):
+    """Your turn of notebook 01: encode(s) -> list of ids through stoi, decode(ids) -> string.
+    `stoi` is the notebook's table; decode is probed with the right ids, so a mistake in encode
+    does not hide one in decode."""
+    problems = []
+    for s in _encode_decode_probes(stoi):
+        expected = [stoi[c] for c in s]
+        problem = _encode_problem(s, expected, _call(f"encode({s!r})", encode, s))
+        if problem:
+            problems.append(problem)
+        problem = _decode_problem(s, expected, _call(f"decode({expected})", decode, expected))
+        if problem:
+            problems.append(problem)
+        if problems:
+            return problems
+    return problems
+
+
 def _most_common_problem(text, n, got):
     """None if `got` is right. Characters with equal counts may come in any order."""
     counts = Counter(text)
@@ -167,9 +221,103 @@ def check_encode_lossy(encode_lossy, tokenizer):
 # --- notebook 02 -------------------------------------------------------------------------------
 
 
+def _sample_batch(get_batch, data, batch_size, context_length):
+    """(x, y, None), or (None, None, problem) when a window ran past the end of `data`: its
+    chunks come out shorter, and torch.stack refuses chunks of different lengths."""
+    probe = f"data of length {len(data)}, batch_size={batch_size}, context_length={context_length}"
+    try:
+        got = _call(probe, get_batch, data, batch_size, context_length)
+    except _LearnerError as raised:
+        if "stack expects each tensor to be equal size" not in str(raised.error):
+            raise
+        return (
+            None,
+            None,
+            (
+                "every window inside data: starts from 0 to len(data) - context_length - 1, "
+                "i.e. torch.randint(len(data) - context_length, ...)",
+                f"a window ran past the end of data ({probe}): torch.stack got a shorter chunk",
+            ),
+        )
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return None, None, ("two tensors, x and y", got)
+    return got[0], got[1], None
+
+
+def _batch_problem(x, y, data, batch_size, context_length):
+    """None if x and y are a right batch of windows of `data` = torch.arange(first, ...)."""
+    shape = (batch_size, context_length)
+    for name, t in (("x", x), ("y", y)):
+        if not isinstance(t, torch.Tensor):
+            return (
+                f"{name} as one tensor of shape {shape}: torch.stack the chunks",
+                f"a {type(t).__name__}",
+            )
+        if tuple(t.shape) != shape:
+            how = "another shape"
+            if t.dim() == 1:
+                how = "torch.cat joins the chunks into one long row"
+            elif tuple(t.shape) == shape[::-1]:
+                how = "one column per chunk: stack along dim=0"
+            return (
+                f"{name} of shape (batch_size, context_length) = {shape}, one row per chunk "
+                f"(torch.stack)",
+                f"{tuple(t.shape)} ({how})",
+            )
+    first = int(data[0])
+    if int(x.min()) < first or int(x.max()) > int(data[-1]):
+        return (
+            f"windows of the `data` argument (ids {first}..{int(data[-1])} in this probe)",
+            "other ids: did you use train_data instead of data?",
+        )
+    if not torch.equal(x[:, 1:], x[:, :-1] + 1):
+        return ("each row one window, data[i : i + context_length]", x[0].tolist())
+    if torch.equal(y, x):
+        return ("y = data[i + 1 : i + context_length + 1], x shifted by one", "y equal to x")
+    if torch.equal(y, x - 1):
+        return ("y shifted one step later than x (the next ids)", "y one step earlier")
+    if not torch.equal(y, x + 1):
+        return ("y = data[i + 1 : i + context_length + 1], x shifted by one", y[0].tolist())
+    return None
+
+
+@_checker(
+    "get_batch",
+    hint="ix = torch.randint(len(data) - context_length, (batch_size,)), then torch.stack the "
+    "windows data[i : i + context_length] (x) and the same one step later (y)",
+)
+def check_get_batch(get_batch):
+    """Your turn of notebook 02: get_batch(data, batch_size, context_length) -> x, y of shape
+    (batch_size, context_length), y the next ids, windows drawn anywhere inside data."""
+    with torch.random.fork_rng(devices=[]):  # the notebook's own random numbers stay as they were
+        torch.manual_seed(0)
+        # 100 ids from 1000 (ids from anywhere else come from another tensor), B != T
+        data = torch.arange(1000, 1100)
+        x, y, problem = _sample_batch(get_batch, data, 3, 5)
+        if problem or (problem := _batch_problem(x, y, data, 3, 5)):
+            return [problem]
+        if torch.equal(x, x[:1].expand_as(x)):
+            return [("a new random start for every row", f"the same row {len(x)} times")]
+        # 10 ids and windows of 8: only starts 0 and 1 fit, and 200 draws must find both
+        data = torch.arange(1000, 1010)
+        x, y, problem = _sample_batch(get_batch, data, 200, 8)
+        if problem or (problem := _batch_problem(x, y, data, 200, 8)):
+            return [problem]
+        starts = set((x[:, 0] - 1000).tolist())
+        if starts != {0, 1}:  # torch.randint(high, ...) draws 0 .. high - 1
+            return [
+                (
+                    "starts 0 and 1 both drawn: the last window starts at "
+                    "len(data) - context_length - 1, so torch.randint(len(data) - context_length, ...)",
+                    f"only starts {sorted(starts)} in 200 rows",
+                )
+            ]
+    return []
+
+
 @_checker("examples_per_batch", hint="every row holds one example per position")
 def check_examples_per_batch(examples_per_batch):
-    """Exercise 2 of notebook 02: how many (context -> target) examples one batch holds."""
+    """Exercise 1 of notebook 02: how many (context -> target) examples one batch holds."""
     problems = []
     for b, t in [(32, 8), (4, 8), (1, 256)]:
         got = _call(f"batch_size={b}, context_length={t}", examples_per_batch, b, t)
@@ -204,7 +352,7 @@ def _batches_problems(batches, context_length, at_least, length):
     hint="step the start index by context_length; stop when start + context_length + 1 > len(data)",
 )
 def check_iterate_batches(iterate_batches):
-    """Exercise 3 of notebook 02: walk through data in order, in non-overlapping chunks."""
+    """Exercise 2 of notebook 02: walk through data in order, in non-overlapping chunks."""
 
     def all_batches(data, batch_size, context_length):  # a generator runs only when consumed
         return list(iterate_batches(data, batch_size, context_length))
@@ -227,12 +375,117 @@ def _as_float(value):
     return float(value) if isinstance(value, (int, float, torch.Tensor)) else value
 
 
+def _bigram_loss_mistakes(logits, targets):
+    """(what went wrong, the loss it gives) for the usual wrong ways to write the bigram's loss."""
+    F = torch.nn.functional
+    B, T, C = logits.shape
+    flat, flat_targets = logits.reshape(B * T, C), targets.reshape(B * T)
+    mistakes = [
+        (
+            "softmax probabilities given to F.cross_entropy: it applies the softmax itself, so "
+            "give it the raw logits",
+            F.cross_entropy(F.softmax(flat, dim=-1), flat_targets),
+        ),
+        (
+            "-log p averaged over all C characters of the vocabulary: take -log p of each "
+            "target only, then the mean over the B*T predictions",
+            -F.log_softmax(flat, dim=-1).mean(),
+        ),
+        (
+            "the sum over the B*T predictions: the loss is their mean",
+            F.cross_entropy(flat, flat_targets, reduction="sum"),
+        ),
+        (
+            "F.nll_loss on logits: it wants log-probabilities (F.log_softmax first); "
+            "F.cross_entropy does both",
+            F.nll_loss(flat, flat_targets),
+        ),
+        ("log p without the minus sign", -F.cross_entropy(flat, flat_targets)),
+    ]
+    if T == C:  # only then does the unreshaped call run (with T != C it raises)
+        mistakes.append(
+            (
+                "logits (B, T, C) not reshaped: F.cross_entropy read dimension 1, time, as the "
+                "classes; reshape logits to (B*T, C) and targets to (B*T)",
+                F.cross_entropy(logits, targets),
+            )
+        )
+    return mistakes
+
+
+@_checker(
+    "bigram_loss",
+    hint="B, T, C = logits.shape; F.cross_entropy(logits.view(B * T, C), targets.view(B * T))",
+)
+def check_bigram_loss(bigram_loss):
+    """Notebook 03, before the model: bigram_loss(logits, targets) -> the mean cross-entropy of
+    logits (B, T, C) against targets (B, T), a 0-d tensor that backward() can use."""
+    g = torch.Generator().manual_seed(0)
+    # (B, T, C): T differs from C first (an unreshaped call raises), then T equals C (it runs)
+    for B, T, C in [(2, 3, 5), (2, 4, 4)]:
+        probe = f"logits of shape ({B}, {T}, {C}), targets ({B}, {T})"
+        logits = torch.randn(B, T, C, generator=g).mul(2).requires_grad_()
+        targets = torch.randint(C, (B, T), generator=g)
+        try:
+            got = bigram_loss(logits, targets.clone())
+        except NotImplementedError:
+            raise
+        except (RuntimeError, ValueError) as error:
+            if not any(word in str(error) for word in ("size", "shape", "target", "dimension")):
+                raise _LearnerError(probe, error) from error
+            return [
+                (
+                    f"logits reshaped to (B*T, C) = ({B * T}, {C}) and targets to (B*T) = "
+                    f"({B * T},) before F.cross_entropy ({probe})",
+                    f"an error about the shapes: {error}",
+                )
+            ]
+        except Exception as error:
+            raise _LearnerError(probe, error) from error
+        with torch.no_grad():
+            expected = torch.nn.functional.cross_entropy(
+                logits.view(B * T, C), targets.view(B * T)
+            ).item()
+            mistakes = _bigram_loss_mistakes(logits.detach(), targets)
+        if not isinstance(got, torch.Tensor):
+            return [
+                (
+                    f"a tensor holding one number, {expected:.4f}, that loss.backward() can use "
+                    f"({probe})",
+                    f"{f'{got:.4f}' if isinstance(got, float) else repr(got)} "
+                    f"({type(got).__name__}: keep the tensor, do not call .item())",
+                )
+            ]
+        if got.numel() != 1:
+            return [
+                (
+                    f"one number, the mean over all B*T = {B * T} predictions ({probe})",
+                    f"a tensor of shape {tuple(got.shape)}: the mean over the wrong axes",
+                )
+            ]
+        value = got.detach().float().item()
+        if math.isclose(value, expected, rel_tol=1e-4, abs_tol=1e-5):
+            if not got.requires_grad:
+                return [
+                    (
+                        "a loss that keeps its gradient (computed from logits with torch ops)",
+                        "a tensor without a gradient: loss.backward() could not train the model",
+                    )
+                ]
+            continue
+        for mistake, wrong in mistakes:
+            if math.isclose(value, wrong.item(), rel_tol=1e-4, abs_tol=1e-5):
+                return [(f"{expected:.4f} ({probe})", f"{value:.4f}: {mistake}")]
+        return [(f"{expected:.4f}, the mean of -log softmax(logits)[target] ({probe})", value)]
+    return []
+
+
 @_checker(
     "bigram_nll",
     hint="pairs are (data[:-1], data[1:]); take -log of probs at those pairs, then the mean",
 )
 def check_bigram_nll(bigram_nll):
-    """Exercise 3 of notebook 03: mean negative log-likelihood of data under a probability table."""
+    """Exercise 1 of notebook 03: mean negative log-likelihood of data under a probability table."""
     g = torch.Generator().manual_seed(0)
     probs = torch.rand(5, 5, generator=g)
     probs = probs / probs.sum(1, keepdim=True)
@@ -729,7 +982,7 @@ def check_post_ln_block(MyPostLNBlock):
     ]
 
 
-# --- notebooks 08-10: the full model ---------------------------------------------------------------
+# --- notebooks 08 and 10: the full model -----------------------------------------------------------
 
 
 @_checker(
@@ -756,6 +1009,22 @@ def check_sample_next(my_sample_next):
         problems.append(("top_k=2 keeps only ids {1, 2} in row 0", sorted(drawn)))
     if len(drawn) < 2:
         problems.append(("both of the top 2 ids drawn sometimes at temperature 1", sorted(drawn)))
+    # the temperature must change the odds: logits [2, 0] give id 0 with probability 0.62 at
+    # temperature 4 and 0.9997 at 0.25, but 0.88 to a sampler that ignores the temperature
+    pair = torch.tensor([[2.0, 0.0]]).repeat(1000, 1)
+    for temperature, low, high in ((4.0, 0.5, 0.75), (0.25, 0.97, 1.0)):
+        torch.manual_seed(0)
+        ids = _call(f"temperature {temperature}", my_sample_next, pair, temperature, None)
+        share = (ids == 0).float().mean().item()
+        if not low <= share <= high:
+            problems.append(
+                (
+                    f"temperature {temperature}: id 0 of logits [2, 0] drawn "
+                    f"{'less' if temperature > 1 else 'more'} often than at temperature 1 "
+                    f"(share {low:.2f} to {high:.2f}): divide the logits by the temperature",
+                    f"share {share:.2f}",
+                )
+            )
     big = _call("top_k=100, larger than the vocabulary of 4", my_sample_next, logits, 1.0, 100)
     if not isinstance(big, torch.Tensor) or big.shape != (2, 1):
         problems.append(
@@ -780,7 +1049,10 @@ def _writable(tokenizer, probes):
 
 
 @_checker(
-    "most_likely_next", hint="logits, _ = model(idx); take logits[0, -1].argmax() and decode it"
+    "most_likely_next",
+    hint="idx = torch.tensor([ids], device=next(model.parameters()).device) (the model's device: "
+    "on a GPU a CPU tensor fails); logits, _ = model(idx); take logits[0, -1].argmax() and "
+    "decode it",
 )
 def check_most_likely_next(most_likely_next, model, tokenizer):
     """Exercise of notebook 10: the single most likely next character after a prompt."""
@@ -939,6 +1211,77 @@ def check_continuation_logprob(continuation_logprob, model, tokenizer):
     return problems
 
 
+# --- notebook 09: training it well ------------------------------------------------------------
+
+
+def _schedule(step, cfg):
+    """notebook 09's lr_at without a time budget (progress = step / max_iters)."""
+    if step < cfg.warmup_iters:
+        return cfg.learning_rate * (step + 1) / cfg.warmup_iters
+    cosine = 0.5 * (1.0 + math.cos(math.pi * min(step / cfg.max_iters, 1.0)))
+    return cfg.min_lr + cosine * (cfg.learning_rate - cfg.min_lr)
+
+
+@_checker(
+    "lr schedule",
+    hint="warmup: learning_rate * (step + 1) / warmup_iters; then "
+    "min_lr + 0.5 * (learning_rate - min_lr) * (1 + cos(pi * step / max_iters))",
+)
+def check_lr_schedule(my_lr_at):
+    """Exercise 1 of notebook 09: my_lr_at(step, cfg) -> the learning rate at `step`."""
+    from types import SimpleNamespace
+
+    configs = [
+        SimpleNamespace(learning_rate=3e-3, min_lr=3e-4, warmup_iters=100, max_iters=5000),
+        SimpleNamespace(learning_rate=1e-3, min_lr=1e-4, warmup_iters=10, max_iters=200),
+        SimpleNamespace(learning_rate=6e-4, min_lr=6e-5, warmup_iters=0, max_iters=1000),
+    ]
+    problems = []
+    for cfg in configs:
+        steps = sorted({0, max(cfg.warmup_iters - 1, 0), cfg.warmup_iters, cfg.max_iters // 2,
+                        3 * cfg.max_iters // 4, cfg.max_iters - 1, cfg.max_iters})  # fmt: skip
+        for step in steps:
+            want = _schedule(step, cfg)
+            got = _call(f"step {step} of {cfg}", my_lr_at, step, cfg)
+            if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-6):
+                what = "the warmup" if step < cfg.warmup_iters else "the cosine decay"
+                if step == cfg.max_iters:
+                    what = "the end of the decay: min_lr, not 0"
+                problems.append((f"{want:.4g} at step {step} ({what}; {cfg})", got))
+                break  # one mistake per schedule is enough to show
+    return problems
+
+
+def _tiny_model_and_text():
+    from helpers.gpt import GPT, GPTConfig
+
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=1))
+    data = torch.randint(11, (500,), generator=torch.Generator().manual_seed(1))
+    return model.eval(), data
+
+
+@_checker(
+    "bits per character",
+    hint="the mean loss over every window of data, as evaluate(model, data, context_length) "
+    "gives it, divided by math.log(2)",
+)
+def check_bits_per_character(bits_per_character):
+    """Exercise 2 of notebook 09: bits_per_character(model, data, context_length) -> a float."""
+    from helpers.training import evaluate
+
+    model, data = _tiny_model_and_text()
+    nats = evaluate(model, data, 8)
+    want = nats / math.log(2)
+    got = _call("a tiny GPT on 500 ids", bits_per_character, model, data, 8)
+    got = _as_float(got)
+    if not isinstance(got, float) or not math.isclose(got, want, rel_tol=1e-4):
+        if isinstance(got, float) and math.isclose(got, nats, rel_tol=1e-4):
+            return [(f"{want:.4f} bits: the loss in nats is {nats:.4f}; divide by ln 2", got)]
+        return [(f"{want:.4f} bits (every character of data once, in base 2)", got)]
+    return []
+
+
 # --- notebook 13 -------------------------------------------------------------------------------
 
 
@@ -1019,7 +1362,7 @@ def check_accumulated_grads(accumulated_grads):
     return problems
 
 
-# --- notebook 11 -------------------------------------------------------------------------------
+# --- notebooks 11 and 12: the modern GPT and its training ----------------------------------
 
 
 @_checker(
@@ -1101,7 +1444,7 @@ def check_rope_interleaved(rope_interleaved):
     hint="U, S, Vh = torch.linalg.svd(G, full_matrices=False); return U @ Vh",
 )
 def check_orthogonalize_svd(orthogonalize_svd):
-    """Exercise 3 of notebook 11: orthogonalize_svd(G) -> U V^T from G's singular value
+    """Exercise 1 of notebook 12: orthogonalize_svd(G) -> U V^T from G's singular value
     decomposition, what Muon's Newton-Schulz iteration approximates."""
     torch.manual_seed(0)
     problems = []
@@ -1129,4 +1472,56 @@ def check_orthogonalize_svd(orthogonalize_svd):
             singular = torch.linalg.svdvals(got)
             why = f"singular values from {singular.min():.3f} to {singular.max():.3f}, not all 1"
         problems.append((f"U V^T, all singular values 1, for {probe}", why))
+    return problems
+
+
+def _sliding_cache_floats(config, n_tokens, batch_size):
+    positions = min(n_tokens, config.context_length - 1)  # the new position makes the window
+    return config.n_layer * 2 * batch_size * positions * config.n_embd  # keys and values
+
+
+@_checker(
+    "sliding_cache_floats",
+    hint="every layer keeps keys and values, each batch_size x n_head x positions x head_size "
+    "(n_head x head_size = n_embd), for min(n_tokens, context_length - 1) positions",
+)
+def check_sliding_cache_floats(sliding_cache_floats):
+    """Exercise 2 of notebook 12: sliding_cache_floats(config, n_tokens, batch_size=1) -> how many
+    numbers forward_sliding's cache holds after n_tokens ids."""
+    from helpers.modern import ModernConfig
+
+    problems = []
+    small = ModernConfig(vocab_size=65, context_length=16, n_embd=24, n_head=4, n_layer=3)
+    wide = ModernConfig(vocab_size=65, context_length=128, n_embd=96, n_head=4, n_layer=2)
+    for config, n_tokens, batch_size in [
+        (small, 5, 1),
+        (small, 15, 2),
+        (small, 40, 3),
+        (wide, 1000, 1),
+        (wide, 100, 4),
+    ]:
+        probe = (
+            f"context_length={config.context_length}, n_embd={config.n_embd}, "
+            f"n_head={config.n_head}, n_layer={config.n_layer}, n_tokens={n_tokens}, "
+            f"batch_size={batch_size}"
+        )
+        got = _call(probe, sliding_cache_floats, config, n_tokens, batch_size=batch_size)
+        expected = _sliding_cache_floats(config, n_tokens, batch_size)
+        if got == expected:
+            continue
+        c, window = config, config.context_length
+        per_position = c.n_layer * 2 * batch_size * c.n_embd
+        known = {
+            expected // 2: "half of it: the cache keeps the keys and the values",
+            c.n_layer * 2 * batch_size * n_tokens * c.n_embd: "every position kept: the cache "
+            "slides, keeping at most context_length - 1 past positions",
+            per_position * min(n_tokens, window): "context_length positions: the cache keeps "
+            "context_length - 1, the new position completes the window",
+            expected // c.n_layer: "one layer's cache: every layer keeps its own",
+            expected // batch_size: "batch_size left out: each row of the batch has its own cache",
+            expected // c.n_head: "one head's share: n_head heads of head_size numbers are n_embd",
+        }
+        known.pop(expected, None)
+        why = known.get(got) if isinstance(got, int) and not isinstance(got, bool) else None
+        problems.append((f"{expected} for {probe}", f"{got!r}" + (f" ({why})" if why else "")))
     return problems

@@ -2,7 +2,7 @@
 
     python -m helpers train --preset gpu               # the lecture's full model -> checkpoints/gpu.pt
     python -m helpers train --preset cpu               # the 3-minute CPU model -> checkpoints/cpu.pt
-    python -m helpers train --preset cpu-modern        # notebook 11's modern GPT, 3 minutes on a CPU
+    python -m helpers train --preset cpu-modern        # notebook 12's modern GPT, 3 minutes on a CPU
     python -m helpers train --preset gpu --resume      # continue from the checkpoint's step
     python -m helpers sample --checkpoint checkpoints/gpu.pt --prompt "ROMEO:" --top-k 40
     python -m helpers doctor                           # is this machine ready for the course?
@@ -26,7 +26,7 @@ TRAIN_HELP = """Train the course's GPT from a terminal (e.g. a GPU box without J
 It prints a progress line every --log-interval steps and the train/val losses at every
 evaluation; the checkpoint always holds the model with the best val loss so far (early stopping:
 an overfitting run keeps its best point). Any preset value can be changed, e.g.
-`--max-iters 2000 --batch-size 32 --no-compile`. Notebook 08 explains every choice.
+`--max-iters 2000 --batch-size 32 --no-compile`. Notebook 09 explains every choice.
 """
 
 SAMPLE_HELP = """Sample text from a trained checkpoint.
@@ -60,7 +60,7 @@ TRAIN_OPTIONS = {
     "min_lr": dict(type=float, help="where the learning-rate decay ends"),
     "schedule": dict(
         choices=["cosine", "wsd"],
-        help="cosine (notebook 08), or wsd: warmup, hold, then a straight line down (notebook 11)",
+        help="cosine (notebook 09), or wsd: warmup, hold, then a straight line down (notebook 12)",
     ),
     "warmup_iters": dict(type=int, help="steps of linear warmup"),
     "max_iters": dict(type=int, help="training steps at most"),
@@ -75,7 +75,7 @@ TRAIN_OPTIONS = {
     ),
     "optimizer": dict(
         choices=["adamw", "muon"],
-        help="adamw (notebook 08), or muon for the weight matrices (notebook 11)",
+        help="adamw (notebook 09), or muon for the weight matrices (notebook 12)",
     ),
     "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
     "log_interval": dict(type=int, help="steps between progress lines"),
@@ -106,7 +106,7 @@ def build_parser():
     train.add_argument(
         "--preset",
         choices=list(PRESET_NAMES),
-        help="cpu, gpu: notebook 08's GPT; cpu-modern, gpu-modern: notebook 11's (default: gpu "
+        help="cpu, gpu: notebook 09's GPT; cpu-modern, gpu-modern: notebook 12's (default: gpu "
         "on CUDA, else cpu)",
     )
     train.add_argument(

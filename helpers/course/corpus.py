@@ -120,7 +120,7 @@ def _copy_from_mirror(src, dest):
 
 
 def _download(url, dest, timeout):
-    from tqdm.auto import tqdm
+    from helpers.course.notebook import tqdm
 
     with urllib.request.urlopen(url, timeout=timeout) as response:
         total = int(response.headers.get("Content-Length") or CORPUS_BYTES)

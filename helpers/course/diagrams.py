@@ -540,8 +540,9 @@ def data_parallel(world_size=2, global_batch=64):
 
     The global batch is split into one share of rows per rank; every rank runs the forward and
     backward pass of its own full copy of the model on its rows, the all-reduce averages the
-    ranks' gradients, and every rank then takes the same AdamW step with that average: the copies
-    stay identical. From 1 to 4 ranks.
+    ranks' gradients (each counted by its rows when the batch does not divide evenly), and every
+    rank then takes the same AdamW step with that average: the copies stay identical. From 1 to 4
+    ranks.
     """
     for name, value in (("world_size", world_size), ("global_batch", global_batch)):
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -552,8 +553,6 @@ def data_parallel(world_size=2, global_batch=64):
         raise ValueError(
             f"a global batch of {global_batch} cannot give each of {world_size} ranks a row."
         )
-    base, extra = divmod(global_batch, world_size)
-    shares = [base + (r < extra) for r in range(world_size)]
     row = 1.2  # inches per rank
     height = 2.5 + row * world_size
     title = f"Data parallelism: {world_size} ranks share a global batch of {global_batch} rows"
@@ -564,8 +563,16 @@ def data_parallel(world_size=2, global_batch=64):
 
     batch = _box(ax, 0.85, middle, 1.4, 0.95, "batch", f"({global_batch}, T)")
     reduce_h = max(row * world_size - 0.35, 0.95)
-    grads = " + ".join(f"g{r}".translate(SUBSCRIPT) for r in range(world_size))
-    mean = f"g = ({grads}) / {world_size}" if world_size <= 3 else "g = mean of g₀ … g₃"
+    base, extra = divmod(global_batch, world_size)
+    shares = [base + (r < extra) for r in range(world_size)]
+    last = f"g{world_size - 1}".translate(SUBSCRIPT)
+    if not extra:  # an even split: the plain average
+        grads = " + ".join(f"g{r}".translate(SUBSCRIPT) for r in range(world_size))
+        mean = f"g = ({grads}) / {world_size}" if world_size <= 3 else f"g = mean of g₀ … {last}"
+    elif world_size == 2:  # uneven: each rank's gradient counts by its rows
+        mean = f"g = ({shares[0]}·g₀ + {shares[1]}·g₁) / {global_batch}"
+    else:
+        mean = "g = weighted mean"  # by each rank's rows
     reduce = _box(
         ax, 7.75, middle, 2.1, reduce_h, "all-reduce", mean, "sent to every rank", color=ATTENTION
     )

@@ -200,14 +200,26 @@ def train_command(nproc, *args):
     return [*launcher, "-m", "helpers", "train", *map(str, args)]
 
 
+def _from_root(arg, root):
+    """A path inside the course folder, relative to it (the command runs there), so that neither the
+    command shown nor what it prints holds a path of this machine; anything else as it is."""
+    if isinstance(arg, Path) and arg.is_absolute():
+        try:
+            return arg.resolve().relative_to(root)
+        except ValueError:
+            return arg
+    return arg
+
+
 def launch_train(nproc, *args, timeout=3600):
     """Run the training command (see train_command) in new processes, show its output as it
     comes, and return its wall-clock seconds. A failed run raises RuntimeError with its last lines.
     A notebook's kernel is one process: the ranks of a DDP run must be processes of their own."""
+    root = Path(__file__).resolve().parents[2]
+    args = [_from_root(arg, root) for arg in args]
     command = train_command(nproc, *args)
     shown = "torchrun --standalone --nproc_per_node=%d" % nproc if nproc else "python"
     print("$", shown, "-m helpers train", " ".join(map(str, args)), flush=True)
-    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
     if nproc:  # the cores shared between the ranks (torchrun would say it chose 1 thread each)
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))

@@ -111,7 +111,7 @@ def check_device():
             detail,
             "update the NVIDIA driver, or install a PyTorch built for an older CUDA",
         )
-    return True, "no GPU: the course runs on the CPU (notebook 08 trains its small CPU preset)", ""
+    return True, "no GPU: the course runs on the CPU (notebook 09 trains its small CPU preset)", ""
 
 
 def check_widgets():

@@ -79,10 +79,9 @@ REMARKS = {
 BEYOND = {
     "09": "the lecture trains its scaled-up model for 5,000 steps at one learning rate and stops. A long run needs more: a schedule, evaluation on the whole validation text, checkpoints, a faster sampler and the GPU's own tricks; nanoGPT, which the lecture walks through at 1:46:22, has each of them.",
     "11": "the lecture builds the GPT of 2017-2019 and stops there. What open models changed since "
-    "(RoPE, RMSNorm, SwiGLU, no biases, tied embeddings, QK-norm, the Muon optimizer, the WSD "
-    "schedule) comes from "
-    "later papers and code, measured here at the lecture's scale; the model you start from is the "
-    "one of its nanoGPT walkthrough at 1:46:22.",
+    "(RoPE, RMSNorm, SwiGLU, no biases, tied embeddings, QK-norm) comes from later papers and "
+    "code, measured here at the lecture's scale; the model you start from is the one of its "
+    "nanoGPT walkthrough at 1:46:22.",
     "12": "the lecture trains with AdamW at one learning rate. Muon, the warmup-stable-decay "
     "schedule and a KV cache that slides past the context come from speedrun code and recent papers, "
     "measured here at the lecture's scale.",

@@ -1,7 +1,9 @@
 """Widgets to play with a trained GPT: sampling, next-character probabilities, attention maps.
 
 Every plot is a plain matplotlib Figure rendered to PNG and shown inside an Output widget: that
-redraws reliably after every slider move.
+redraws reliably after every slider move. A page without widgets (GitHub, nbviewer, a printout)
+shows a panel's text instead: one readable line, not "VBox(children=...". The notebook follows
+each panel with a still copy of what it shows at first (`show_panel`): a picture, or the text.
 """
 
 import io
@@ -111,7 +113,7 @@ def attention_figure(weights, chars, layer, head):
     """Heatmap of one head's attention: rows are queries, columns the characters they look at."""
     fig = Figure(figsize=(6, 5.2), dpi=90)
     ax = fig.add_subplot()
-    image = ax.imshow(weights[layer, head], cmap="viridis", vmin=0, vmax=1)
+    image = ax.imshow(weights[layer, head].numpy(), cmap="viridis", vmin=0, vmax=1)
     labels = [_shown(ch) for ch in chars]
     ax.set_xticks(range(len(chars)), labels, fontsize=7)
     ax.set_yticks(range(len(chars)), labels, fontsize=7)
@@ -136,6 +138,46 @@ def probs_figure(probs, tokenizer, k=10, title="next character"):
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def heads_figure(weights, chars, layer):
+    """Every head of one layer side by side: the static picture of the attention explorer."""
+    n_head = weights.shape[1]
+    fig = Figure(figsize=(3.2 * n_head, 4.0), dpi=90, layout="constrained")
+    axes = fig.subplots(1, n_head, sharey=True, squeeze=False)[0]
+    labels = [_shown(ch) for ch in chars]
+    for head, ax in enumerate(axes):
+        ax.imshow(weights[layer, head].numpy(), cmap="viridis", vmin=0, vmax=1)
+        ax.set_xticks(range(len(chars)), labels, fontsize=6)
+        ax.set_yticks(range(len(chars)), labels, fontsize=6)
+        ax.set_title(f"head {head}")
+        ax.set_xlabel("attends to (key)")
+    axes[0].set_ylabel("character (query)")
+    fig.suptitle(f"Layer {layer}: where each head looks (bright: high attention weight)")
+    return fig
+
+
+def _panel(children, what, css_class, still):
+    """A VBox of controls whose plain-text form (what a page without widgets shows) says what it
+    is in one line; `still()` shows a still copy of what the controls show now (`show_panel`)."""
+    import ipywidgets as w
+
+    class Panel(w.VBox):
+        def __repr__(self):
+            return f"[{what}: interactive in JupyterLab; a still copy follows]"
+
+    panel = Panel(children).add_class(css_class)
+    panel.still = still
+    return panel
+
+
+def show_panel(panel):
+    """Show a playground panel, then a still copy of what it shows at first (a picture or text):
+    the live panel moves in JupyterLab, and GitHub, nbviewer or a printout keep the copy."""
+    from IPython.display import display
+
+    display(panel)
+    panel.still()
 
 
 def _show_png(out, fig, note=""):
@@ -168,21 +210,23 @@ def sampling_widget(model, tokenizer):
     seed = w.IntText(value=1337, description="seed").add_class("pg-seed")
     out = w.Output().add_class("pg-sample-output")
 
-    def redraw(_=None):
+    def shown():
         text, note = sample_text(
             model, tokenizer, prompt.value, length.value, temperature.value, top_k.value, seed.value
         )
+        header = f"temperature={temperature.value:.1f}, top_k={top_k.value}, seed={seed.value}"
+        return "\n".join(filter(None, [note, header, "-" * len(header), text]))
+
+    def redraw(_=None):
         with out:
             out.clear_output(wait=True)
-            header = f"temperature={temperature.value:.1f}, top_k={top_k.value}, seed={seed.value}"
-            print("\n".join(filter(None, [note, header, "-" * len(header), text])))
+            print(shown())
 
     for control in (prompt, temperature, top_k, length, seed):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([prompt, seed]), w.HBox([temperature, top_k, length]), out]).add_class(
-        "pg-sampler"
-    )
+    rows = [w.HBox([prompt, seed]), w.HBox([temperature, top_k, length]), out]
+    return _panel(rows, "sampling controls", "pg-sampler", still=lambda: print(shown()))
 
 
 def next_char_widget(model, tokenizer, k=10):
@@ -204,18 +248,20 @@ def next_char_widget(model, tokenizer, k=10):
     temperature.add_class("pg-next-temperature")
     out = w.Output().add_class("pg-next-output")
 
-    def redraw(_=None):
+    def chart():
         probs, note = next_char_probs(model, tokenizer, prompt.value, temperature.value)
         shown = prompt.value[-30:].replace("\n", "⏎")
-        fig = probs_figure(
-            probs, tokenizer, k, title=f"after '…{shown}' (temperature {temperature.value:.1f})"
-        )
-        _show_png(out, fig, note)
+        title = f"after '…{shown}' (temperature {temperature.value:.1f})"
+        return probs_figure(probs, tokenizer, k, title=title), note
+
+    def redraw(_=None):
+        _show_png(out, *chart())
 
     prompt.observe(redraw, names="value")
     temperature.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([prompt, temperature]), out]).add_class("pg-next")
+    rows = [w.HBox([prompt, temperature]), out]
+    return _panel(rows, "next-character chart", "pg-next", still=lambda: show_figure(chart()[0]))
 
 
 def attention_explorer(model, tokenizer, text="ROMEO: But soft, what light"):
@@ -238,10 +284,14 @@ def attention_explorer(model, tokenizer, text="ROMEO: But soft, what light"):
             out, attention_figure(weights, used, layer.value, head.value), _note(dropped, box.value)
         )
 
+    def every_head():  # the still copy: every head of the chosen layer
+        weights, used = attention_maps(model, tokenizer, box.value)
+        show_figure(heads_figure(weights, used, layer.value))
+
     for control in (box, layer, head):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([box, layer, head]), out]).add_class("pg-attn")
+    return _panel([w.HBox([box, layer, head]), out], "attention explorer", "pg-attn", every_head)
 
 
 def temperature_figure(model, tokenizer, prompt, temperatures=(0.5, 1.0, 2.0), k=10):
@@ -308,12 +358,14 @@ def show_checkpoints(directory=None):
     validation loss and the text it was trained on; a file that does not load says why.
     Returns the names of those that load."""
     from helpers.course.checkpoint import CheckpointError, load_checkpoint
+    from helpers.course.notebook import shown_path
 
     directory = _folder(directory)
     found = _newest_first(directory)
     if not found:
         print(
-            f"No checkpoint in {directory} yet: notebook 08 (or `python -m helpers train`) makes one."
+            f"No checkpoint in {shown_path(directory)} yet: notebook 09 (or `python -m helpers "
+            "train`) makes one."
         )
     usable = []
     for path in found:
@@ -334,6 +386,7 @@ def open_checkpoint(name=None, directory=None):
     """(path, checkpoint dict) of the checkpoint `name` in `directory` (default: checkpoints/),
     or of the newest one that loads when `name` is None; (None, None) when there is none."""
     from helpers.course.checkpoint import CheckpointError, load_checkpoint
+    from helpers.course.notebook import shown_path
 
     if name is None:
         return newest_checkpoint(directory)
@@ -342,7 +395,7 @@ def open_checkpoint(name=None, directory=None):
     if not path.is_file():
         there = ", ".join(sorted(p.name for p in directory.glob("*.pt"))) or "none"
         raise CheckpointError(
-            f"There is no checkpoint {name!r} in {directory} (there: {there}). Use a name from "
-            "the list above, or None for the newest."
+            f"There is no checkpoint {name!r} in {shown_path(directory)} (there: {there}). Use a "
+            "name from the list above, or None for the newest."
         )
     return path, load_checkpoint(path)

@@ -94,45 +94,68 @@ def plot_losses(histories, title="loss curves"):
 
 
 def plot_ablation(results, title=None):
-    """Notebook 11's ablation (bench/modern_ablation.py's results): validation loss against
-    training time for every run (left), and each variant's best loss, seed by seed (right).
+    """Notebook 11's ablation (bench/modern_ablation.py's results): one bar per variant, its mean
+    best validation loss minus the lecture model's, both seeds as dots, sorted best first, the
+    lecture's model as the zero line and its two seeds as a grey band. A bar is green (lower) or
+    red (higher) when the difference is larger than both the variant's and the lecture's gap
+    between seeds, grey when it is not. Labels come from results["labels"] where given.
     Returns the figure."""
     runs = results["runs"]
-    names = list(dict.fromkeys(r["variant"] for r in runs))
-    palette = plt.cm.tab10 if len(names) <= 10 else plt.cm.tab20  # a colour for each variant
-    colors = {name: palette(i % palette.N) for i, name in enumerate(names)}
-    fig, (curves, bests) = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=[3, 2])
-    seeds = sorted({r["seed"] for r in runs})
+    labels = results.get("labels", {})
+    losses = {}
     for r in runs:
-        h = r["history"]
-        first = r["seed"] == seeds[0]
-        curves.plot(
-            h["seconds"],
-            h["val"],
-            color=colors[r["variant"]],
-            linestyle="-" if first else ":",
-            marker="o",
-            markersize=3,
-            label=r["variant"] if first else None,
-        )
-    finals = [r["best_val"] for r in runs]
-    curves.set_ylim(min(finals) - 0.03, max(finals) + 0.35)
-    curves.set_xlabel("training time (s)")
-    curves.set_ylabel("validation loss")
-    curves.set_title(title or f"val loss vs time ({results['seconds']:g} s per run)")
-    curves.grid(alpha=0.3)
-    curves.legend(fontsize=8, title=f"seed {seeds[0]} solid, others dotted", title_fontsize=8)
+        losses.setdefault(r["variant"], []).append(r["best_val"])
+    mean = {name: sum(v) / len(v) for name, v in losses.items()}
+    lecture = losses.get("lecture", [min(mean.values())])
+    reference = sum(lecture) / len(lecture)
+    noise = max(lecture) - min(lecture)
+    names = sorted(losses, key=mean.get)  # lowest loss first
+    fig, ax = plt.subplots(figsize=(10, 0.4 * len(names) + 1.6))
+    ax.axvspan(min(lecture) - reference, max(lecture) - reference, color="0.88", zorder=0)
+    ax.axvline(0, color="black", linewidth=1, zorder=1)
+    colors = {"lower": "tab:green", "higher": "tab:red", "noise": "0.65"}
     for y, name in enumerate(names):
-        values = [r["best_val"] for r in runs if r["variant"] == name]
-        bests.scatter(values, [y] * len(values), color=colors[name], zorder=3)
-        bests.plot([min(values), max(values)], [y, y], color=colors[name], linewidth=2)
-    if "lecture" in names:
-        reference = [r["best_val"] for r in runs if r["variant"] == "lecture"]
-        bests.axvline(sum(reference) / len(reference), color="grey", linestyle="--", linewidth=1)
-    bests.set_yticks(range(len(names)), names, fontsize=9)
-    bests.invert_yaxis()
-    bests.set_xlabel("best validation loss (each dot one seed)")
-    bests.set_title("lower is better; dashed: lecture model's mean")
-    bests.grid(alpha=0.3, axis="x")
+        delta = mean[name] - reference
+        spread = max(max(losses[name]) - min(losses[name]), noise)
+        verdict = "noise" if abs(delta) <= spread else ("lower" if delta < 0 else "higher")
+        ax.barh(y, delta, color=colors[verdict], height=0.6, zorder=2)
+        ax.scatter(
+            [v - reference for v in losses[name]],
+            [y] * len(losses[name]),
+            s=14,
+            color="black",
+            zorder=3,
+        )
+    ax.set_yticks(
+        range(len(names)),
+        [f"{labels[n]} ({n})" if labels.get(n, n) != n else n for n in names],
+        fontsize=9,
+    )
+    ax.invert_yaxis()
+    ax.set_xlabel("best validation loss minus the lecture model's mean (lower is better)")
+    ax.set_title(
+        title
+        or f"Each variant against the lecture's model, {results['seconds']:g} s of training per run"
+    )
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=colors["lower"]),
+        plt.Rectangle((0, 0), 1, 1, color=colors["noise"]),
+        plt.Rectangle((0, 0), 1, 1, color=colors["higher"]),
+        plt.Rectangle((0, 0), 1, 1, color="0.88"),
+        plt.Line2D([], [], color="black", marker="o", linestyle="", markersize=4),
+    ]
+    ax.legend(
+        handles,
+        [
+            "lower",
+            "within the seeds' spread",
+            "higher",
+            "the lecture model's two seeds",
+            "one seed",
+        ],
+        fontsize=8,
+        loc="lower left",
+    )
+    ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
     return fig

@@ -32,7 +32,7 @@ FIGURES = {
     "01_data_and_tokenizer": "vocab_size=vocab_size, characters=len(text)",
     "02_batching": "train_tokens=len(train_data), val_tokens=len(val_data)",
     "03_bigram": "bigram_val_loss=val_loss, count_bigram_val_loss=count_val_loss",
-    "04_attention_trick": "three_versions_agree=agree",
+    "04_attention_trick": "three_versions_agree=versions_agree",
     "05_one_head": "one_head_val_loss=val_loss",
     "06_many_heads": "multi_head_val_loss=val_loss, one_head_same_budget_val_loss=val_loss_one_head",
     "07_blocks": (
@@ -42,7 +42,8 @@ FIGURES = {
         'ablation_no_residual=final["LayerNorm, no residual"], '
         'ablation_neither=final["neither"]'
     ),
-    "08_transformer": (
+    "08_transformer": "val_loss=val_loss, preset=preset_name",
+    "09_training_well": (
         'val_loss=history["best_val"], preset=preset_name, steps=history["step"][-1], '
         'train_seconds=round(history["train_seconds"], 1), stopped=history["stopped"], '
         "kv_speedup_cpu_preset=round(kv_speedup_cpu_preset, 2), "
@@ -53,16 +54,19 @@ FIGURES = {
         'model=checkpoint_path.name if checkpoint_path else "trained here"'
     ),
     "11_modern_gpt": (
+        'ablation_lecture=round(means["lecture"], 4), ablation_muon=round(means["muon"], 4), '
+        'ablation_all=round(means["all"], 4)'
+    ),
+    "12_training_modern_gpt": (
         "modern_val_loss=modern_val_loss, lecture_val_loss=round(lecture_val_loss, 4), "
+        "modern_val_loss_64=round(val_64, 4), window_effect=round(window_effect, 4), "
         'steps=history["step"][-1], train_seconds=round(history["train_seconds"], 1), '
-        "kv_speedup=round(kv_speedup, 2), kv_speedup_vs_crop=round(kv_speedup_vs_crop, 2), "
-        "kv_speedup_gpu_shape=round(kv_speedup_gpu_shape, 2), "
+        "kv_speedup=round(kv_speedup, 2), "
         "window_loss=round(windowed.item(), 4), cropped_loss=round(cropped.item(), 4)"
     ),
     "13_many_gpus": (
-        "single_val_loss=single_val_loss, ddp_val_loss=ddp_val_loss, "
-        "first_steps_gap=first_steps_gap, max_step_loss_gap=max_step_loss_gap, "
-        "ddp_speedup=round(speedup, 2)"
+        "ddp_val_loss=ddp_val_loss, script_loss_gap=loss_gap, script_weight_gap=weight_gap, "
+        "script_speedup=round(speedup, 2)"
     ),
 }
 
@@ -73,40 +77,95 @@ def record(**figures):
         f.write(json.dumps(figures) + "\n")
 
 
+def _run_times():
+    """What the course's timed run measured, as (probe, machine, {notebook: (fixed, work)}).
+
+    A notebook takes `fixed + work * p` seconds on a machine whose speed probe takes `p` seconds:
+    `fixed` is a training time budget (notebook 09's 3 minutes), which lasts as long anywhere;
+    `work` is the rest, scaled by the probe of the run that measured it (runs may be partial).
+    `probe` is the timed machine's usual speed: the median probe of those runs.
+    """
+    reference = _reference()
+    rows = reference.get("notebooks", {})
+    if not rows:
+        return None, "", {}
+    parts = {}
+    probes = []
+    for name, row in rows.items():
+        probe = row.get("probe_seconds", reference["probe_seconds"])
+        fixed = row["figures"].get("train_seconds", 0.0)
+        parts[name] = (fixed, (row["seconds"] - fixed) / probe)
+        probes.append(probe)
+    probes.sort()
+    cores = reference.get("machine", "").split("-core")[0]
+    machine = f"a {cores}-core laptop CPU" if cores.isdigit() else "the laptop CPU that timed it"
+    return probes[(len(probes) - 1) // 2], machine, parts
+
+
+def course_map():
+    """Print the course's notebooks: what each builds and its run time, in minutes, on the laptop
+    CPU that timed the course (the same minutes predict_run_times starts from)."""
+    from helpers.course.diagrams import NOTEBOOK_TITLES
+
+    probe, machine, parts = _run_times()
+    print(f"{'notebook':<10}{'what you build':<28}run time on {machine or 'a laptop CPU'}")
+    for number, title in NOTEBOOK_TITLES.items():
+        stem = next((name for name in parts if name[:2] == number), None)
+        if stem is None:
+            shown = "not timed yet"
+        else:
+            fixed, work = parts[stem]
+            shown = f"{_minutes(fixed + work * probe)} min"
+        print(f"{number:<10}{title:<28}{shown}")
+
+
 def predict_run_times():
-    """Print how long each notebook should take on this machine, from the reference run."""
+    """Print how long each notebook should take on this machine, in minutes: the minutes of the
+    course's timed run, scaled by how fast a small probe runs here. Returns {notebook: seconds}."""
     from helpers.course.device import speed_probe
 
-    if not TIMES_FILE.exists():
-        print(f"No reference timings yet ({TIMES_FILE.name} is missing); skipping the estimate.")
+    timed_on, machine, parts = _run_times()
+    if not parts:
+        print("The notebooks have not been timed yet: no estimate.")
         return {}
-    reference = _reference()
     here, fastest, slowest = speed_probe()
-    # the reference speed: the median probe of the runs that measured the notebooks
-    probes = sorted(
-        row.get("probe_seconds", reference["probe_seconds"])
-        for row in reference["notebooks"].values()
-    )
-    ratio = here / probes[(len(probes) - 1) // 2]
-    speed = f"{1 / ratio:.1f}x as fast as" if ratio <= 1 else f"{ratio:.1f}x slower than"
-    print(f"This machine is about {speed} the reference ({reference['machine']}).")
-    print(f"{'notebook':<28}{'reference':>10}{'expected here':>18}")
-    predicted = {}
-    for name, row in reference["notebooks"].items():
-        # each time is scaled by the probe of the run that measured it (runs may be partial);
-        # the range comes from the fastest and slowest of this machine's probes just now. A
-        # training time budget (notebook 08's 3 minutes) lasts as long on any machine.
-        fixed = row["figures"].get("train_seconds", 0.0)
-        scale = (row["seconds"] - fixed) / row.get("probe_seconds", reference["probe_seconds"])
-        predicted[name] = tuple(fixed + scale * probe for probe in (here, fastest, slowest))
-        low, high = f"{predicted[name][1]:.0f}", f"{predicted[name][2]:.0f}"
-        shown = f"{low} s" if low == high else f"{low}-{high} s"
-        print(f"{name:<28}{row['seconds']:>9.0f}s{shown:>18}")
+    ratio = here / timed_on
+    if 0.9 <= ratio <= 1.1:
+        speed = f"about as fast as {machine}"
+    elif ratio < 1:
+        speed = f"about {1 / ratio:.1f}x as fast as {machine}"
+    else:
+        speed = f"about {ratio:.1f}x slower than {machine}"
+    print(f"This machine runs {speed} right now.")
+    from helpers.course.diagrams import NOTEBOOK_TITLES
+
+    print(f"{'notebook':<32}{'minutes on ' + machine:>32}{'minutes here':>16}")
+    predicted, totals = {}, [0.0, 0.0, 0.0, 0.0]
+    for name, (fixed, work) in parts.items():
+        # the range comes from the fastest and slowest of this machine's probes just now
+        times = [fixed + work * probe for probe in (timed_on, here, fastest, slowest)]
+        predicted[name] = times[1]
+        totals = [t + s for t, s in zip(totals, times, strict=True)]
+        label = f"{name[:2]} {NOTEBOOK_TITLES.get(name[:2], name[3:])}"
+        print(f"{label:<32}{_minutes(times[0]):>32}{_minutes_range(times[2], times[3]):>16}")
     print(
-        "(CPU estimates; the range widens when other programs share the CPU. On a GPU the "
-        "training notebooks run much faster.)"
+        f"{'all notebooks':<32}{_minutes(totals[0]):>32}{_minutes_range(totals[2], totals[3]):>16}"
     )
-    return {name: estimate for name, (estimate, _, _) in predicted.items()}
+    print(
+        "(Minutes of running only; reading and exercises come on top. The range widens when "
+        "other programs share the CPU; on a GPU the training notebooks run much faster.)"
+    )
+    return predicted
+
+
+def _minutes(seconds):
+    """Seconds as minutes with one decimal; a few seconds show as 0.1, never 0.0."""
+    return f"{max(seconds / 60, 0.1):.1f}"
+
+
+def _minutes_range(low, high):
+    low, high = _minutes(low), _minutes(high)
+    return low if low == high else f"{low}-{high}"
 
 
 def course_notebooks(prefixes=(), solutions=False):
@@ -216,6 +275,11 @@ def notebook_title(path):
     return first.split("·", 1)[-1].strip(" #")
 
 
+def _machine(reference):
+    """The measured machine in a learner's words, e.g. "2-core x86_64 CPU"."""
+    return reference.get("machine", "CPU").split(",")[0]
+
+
 def _reference():
     """The measured run in notebooks/course_times.json, or {} before the first one."""
     return json.loads(TIMES_FILE.read_text(encoding="utf-8")) if TIMES_FILE.exists() else {}
@@ -226,7 +290,7 @@ def render_course_map():
     reference = _reference()
     measured = reference.get("notebooks", {})
     lines = [
-        f"Measured by `make course` on the reference machine ({reference.get('machine', 'not yet measured')}).",
+        f"Measured by `make course` on a {_machine(reference)}.",
         "",
         "| notebook | what you build | CPU time | key figures |",
         "|---|---|---:|---|",
@@ -244,26 +308,45 @@ def render_course_map():
 TIMES_START, TIMES_END = "<!-- workshop-times:start -->", "<!-- workshop-times:end -->"
 
 
+def notebook_size(path):
+    """(words of prose, lines of code) in a notebook: what a learner reads and types."""
+    import re
+
+    import nbformat
+
+    words = code = 0
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            words += len(re.findall(r"[A-Za-z0-9][\w'’.,-]*", cell.source))
+        elif cell.cell_type == "code":
+            code += sum(1 for line in cell.source.splitlines() if line.strip())
+    return words, code
+
+
+READING_WORDS_PER_MINUTE = 150  # reading to understand, with code to follow: slower than prose
+
+
 def render_workshop_times():
-    """WORKSHOP.md's table: minutes per notebook on the reference CPU, from course_times.json."""
+    """WORKSHOP.md's table: per notebook, the measured CPU run time and what there is to read."""
     reference = _reference()
     measured = reference.get("notebooks", {})
     lines = [
-        f"Run times measured by `make course` on {reference.get('machine', 'the reference machine')}.",
+        f"Run times measured by `make course` on a {_machine(reference)}; reading "
+        f"time at {READING_WORDS_PER_MINUTE} words a minute.",
         "",
-        "| notebook | run all cells (CPU) |",
-        "|---|---:|",
+        "| notebook | run all cells (CPU) | prose words | code lines | reading |",
+        "|---|---:|---:|---:|---:|",
     ]
-    total = 0.0
+    total = reading = 0.0
     for path in course_notebooks():
         row = measured.get(path.stem)
+        words, code = notebook_size(path)
+        minutes = words / READING_WORDS_PER_MINUTE
         total += row["seconds"] if row else 0.0
-        lines.append(
-            f"| {path.stem} | {row['seconds'] / 60:.1f} min |"
-            if row
-            else f"| {path.stem} | not measured |"
-        )
-    lines.append(f"| **all notebooks** | **{total / 60:.1f} min** |")
+        reading += minutes
+        run = f"{row['seconds'] / 60:.1f} min" if row else "not measured"
+        lines.append(f"| {path.stem} | {run} | {words:,} | {code} | {minutes:.0f} min |")
+    lines.append(f"| **all notebooks** | **{total / 60:.1f} min** | | | **{reading:.0f} min** |")
     return "\n".join(lines)
 
 

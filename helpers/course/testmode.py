@@ -10,7 +10,7 @@ runs:
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
   ln 65 = 4.17, with a margin: 30 steps only show that training ran and gave a sane number), and
-  the presets' step counts in notebooks 08, 10 and 11. A test
+  the presets' step counts in notebooks 09, 10 and 12. A test
   checks that every listed line is still in its notebook, so the two cannot drift apart.
 
 Nothing here changes what a learner runs; the stored outputs come from full-length runs.
@@ -41,7 +41,8 @@ SWAPS = {
         ("assert val_loss < val_loss_one_head", "pass  # assert val_loss < val_loss_one_head"),
     ],
     "07_blocks": [("assert val_loss < 2.2", "assert val_loss < 4.6")],
-    "08_transformer": [
+    "08_transformer": [("assert val_loss < 2.5", "assert val_loss < 4.6")],
+    "09_training_well": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
         (  # the preset's step counts live in TrainConfig, not in a line of the notebook
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
@@ -49,7 +50,7 @@ SWAPS = {
             "train_config.max_iters, train_config.eval_interval = 30, 30",
         ),
     ],
-    "11_modern_gpt": [
+    "12_training_modern_gpt": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
         (
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",

@@ -1,10 +1,13 @@
 """The long-run trainer of the full GPT: presets, TrainConfig and train_gpt.
 
-Notebooks 08 and 11 and `python -m helpers train` use it (notebook 11's ModernGPT and Muon too). The loop itself is notebook 08's taught `fit`
-(helpers/training.py); this module runs it with what a long run needs around it: a wall-clock
-budget, the live plot and progress bar, checkpoints of the best model, resuming, and on a GPU
-mixed precision (bf16, or fp16 with loss scaling where bf16 is not native), TF32 matrix
-multiplies for the duration of the run, fused AdamW, pinned-memory batches and torch.compile.
+Notebooks 09 to 13 and `python -m helpers train` use it (ModernGPT and Muon too). The loop itself
+is notebook 09's taught `fit` (helpers/training.py), called unchanged; this module runs it with
+what a long run needs around it: a wall-clock budget, the live plot and progress bar, checkpoints
+of the best model, resuming, and on a GPU mixed precision (bf16, or fp16 with loss scaling where
+bf16 is not native), TF32 matrix multiplies for the duration of the run, fused AdamW and
+torch.compile. `fit` sees none of that machinery: it trains a RunModel (the model, seen through
+the run's compiled, autocast, data-parallel forward pass) with the run's optimizer (wrapped by
+LossScaling for float16).
 """
 
 import contextlib
@@ -16,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from helpers.course import distributed
 from helpers.course.checkpoint import (
@@ -27,6 +29,7 @@ from helpers.course.checkpoint import (
     save_checkpoint,
 )
 from helpers.course.files import atomic_write
+from helpers.course.notebook import shown_path, tqdm
 from helpers.course.plotting import LiveLossPlot, in_notebook
 from helpers.gpt import GPTConfig
 from helpers.modern import ModernConfig, configure_muon, lr_wsd
@@ -34,7 +37,7 @@ from helpers.training import configure_optimizer, evaluate, fit, lr_at
 
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 OPTIMIZERS = ("adamw", "muon")
-SCHEDULES = {"cosine": lr_at, "wsd": lr_wsd}  # notebook 08's, notebook 11's
+SCHEDULES = {"cosine": lr_at, "wsd": lr_wsd}  # notebook 09's, notebook 12's
 
 
 class TrainingDiverged(RuntimeError):
@@ -48,7 +51,7 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 3e-4  # the peak, reached after the warmup
     min_lr: float = 3e-5  # where the decay ends
-    schedule: str = "cosine"  # lr_at (notebook 08), or "wsd": lr_wsd (notebook 11)
+    schedule: str = "cosine"  # lr_at (notebook 09), or "wsd": lr_wsd (notebook 12)
     warmup_iters: int = 100
     max_iters: int = 5000
     time_budget: float | None = None  # seconds of training (evaluations not counted), or None
@@ -61,7 +64,7 @@ class TrainConfig:
     compile: bool | None = None  # torch.compile; None: only on a CUDA GPU
     dtype: str = "auto"  # "auto": on a CUDA GPU bf16 where native, else fp16; elsewhere float32
     seed: int = 1337
-    optimizer: str = "adamw"  # or "muon" for the weight matrices (notebook 11)
+    optimizer: str = "adamw"  # or "muon" for the weight matrices (notebook 12)
     embedding_lr_scale: float = 1.0  # Muon only: the embeddings learn at this times learning_rate
     log_interval: int = 100  # outside Jupyter: one progress line every this many steps
 
@@ -306,6 +309,84 @@ def compiled(model, device, wanted, batch_size, amp):
     return forward, time.perf_counter() - start
 
 
+class RunModel(torch.nn.Module):
+    """What `fit` trains in train_gpt: the model, seen through the run's machinery.
+
+    In training mode a call runs `step(x, y)` (the compiled, data-parallel forward pass that
+    also counts the step) on this rank's `rows` of the batch, under `amp` (autocast); in eval
+    mode (fit's evaluate) the plain model under `amp`. Its parameters, state_dict and config are
+    the model's own, so fit clips, keeps and restores the real weights.
+    """
+
+    def __init__(self, model, step, amp, rows=None):
+        super().__init__()
+        self.model = model
+        self.config = model.config
+        self.step, self.amp, self.rows = step, amp, rows
+
+    def forward(self, x, targets=None):
+        with self.amp:
+            if not self.training:
+                return self.model(x, targets)
+            if self.rows is not None:  # this rank's share of the global batch
+                x, targets = x[self.rows], targets[self.rows]
+            return self.step(x, targets)
+
+    def __getattr__(self, name):  # anything else is the model's own: lm_head, blocks, ...
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["model"], name)
+
+    def state_dict(self, *args, **kwargs):
+        return self.model.state_dict(*args, **kwargs)
+
+    def load_state_dict(self, state_dict, *args, **kwargs):
+        return self.model.load_state_dict(state_dict, *args, **kwargs)
+
+
+class LossScaling:
+    """float16's loss scaling around fit's unchanged step (what torch.amp.GradScaler does).
+
+    float16 rounds gradients below about 6e-8 to zero, so the loss is multiplied by `scale`
+    before backward (`scaled`) and each parameter's gradient divided back before it reaches
+    .grad (a hook): clipping and the optimizer see the true gradients. A step whose gradients
+    overflowed (inf or nan) is skipped and the scale halved; after `growth_interval` good steps
+    it doubles. Use it as fit's optimizer; `remove()` takes the hooks off the model.
+    """
+
+    def __init__(self, model, optimizer, scale=2.0**16, growth_interval=2000):
+        self.optimizer, self.scale, self.growth_interval, self.good = (
+            optimizer, scale, growth_interval, 0,
+        )  # fmt: skip
+        self.param_groups = optimizer.param_groups
+        self.hooks = [p.register_hook(self.unscale) for p in model.parameters() if p.requires_grad]
+
+    def unscale(self, grad):
+        return grad / self.scale
+
+    def scaled(self, loss):
+        return loss * self.scale
+
+    def zero_grad(self, set_to_none=True):
+        self.optimizer.zero_grad(set_to_none=set_to_none)
+
+    def step(self):
+        grads = [p.grad for g in self.param_groups for p in g["params"] if p.grad is not None]
+        if grads and bool(torch.stack([g.isfinite().all() for g in grads]).all()):
+            self.optimizer.step()
+            self.good += 1
+            if self.good % self.growth_interval == 0:
+                self.scale *= 2.0
+        else:  # an overflow: skip this step, and scale less from now on
+            self.scale /= 2.0
+            self.good = 0
+
+    def remove(self):
+        for hook in self.hooks:
+            hook.remove()
+
+
 def train_gpt(
     model,
     train_data,
@@ -321,7 +402,7 @@ def train_gpt(
     text=None,
     ranks=None,
 ):
-    """Train `model` (a GPT) with notebook 08's `fit`; return the history.
+    """Train `model` (a GPT) with notebook 09's `fit`; return the history.
 
     Every cfg.eval_interval steps (and at the end) the val loss is measured over the whole
     split and the train loss over cfg.eval_train_windows windows; the live plot is updated, and
@@ -391,7 +472,7 @@ def _train(
     forward = distributed.data_parallel(forward, cfg.batch_size, ranks, device)
     history["compile_seconds"] = round(compile_seconds, 2)
     history.update(world_size=ranks.world_size, backend=ranks.backend)
-    generator = torch.Generator().manual_seed(cfg.seed + step)  # a resumed run draws new batches
+    torch.manual_seed(cfg.seed + step)  # fit's batches; a resumed run draws new ones
     view = LiveLossPlot(title)
     bar = tqdm(total=cfg.max_iters, initial=step, desc=title) if in_notebook() else None
     # what the hooks below share: steps, training seconds (evaluations and compiling excluded)
@@ -409,11 +490,6 @@ def _train(
         by_time = run["seconds"] / cfg.time_budget if cfg.time_budget else 0.0
         return max(run["step"] / cfg.max_iters, by_time)
 
-    def next_batch():
-        return get_train_batch(
-            train_data, cfg.batch_size, context_length, device, generator, rows=rows
-        )
-
     def record_steps():
         """Per-step losses, read from the GPU only now and then (.item() waits for it)."""
         if run["losses"]:
@@ -423,7 +499,7 @@ def _train(
     def diverged(what, value, at_step):
         saved = run.get("saved")
         kept = (
-            f"The last good checkpoint, {checkpoint} (step {saved[0]}, val {saved[1]:.4f}), is "
+            f"The last good checkpoint, {shown_path(checkpoint)} (step {saved[0]}, val {saved[1]:.4f}), is "
             "untouched."
             if saved
             else "Nothing was saved from this run."
@@ -506,24 +582,27 @@ def _train(
             run["logged"] = run["seconds"]
         return logits, loss
 
+    # fit trains the model through the run's forward pass, and float16 scales its loss
+    scaling = LossScaling(model, optimizer, scaler.get_scale()) if scaler.is_enabled() else None
+
+    def training_step(x, y):
+        logits, loss = counted_forward(x, y)
+        return logits, scaling.scaled(loss) if scaling else loss
+
     try:
         with tf32(device):
             result = fit(
-                model,
-                optimizer,
+                RunModel(model, training_step, amp, rows),
+                scaling or optimizer,
                 train_data,
                 val_data,
                 cfg,
                 device=device,
                 step=step,
                 best_val=best_val,
-                forward=counted_forward,
-                amp=amp,
-                scaler=scaler,
-                next_batch=next_batch,
+                schedule=SCHEDULES[cfg.schedule],
                 progress=progress,
                 on_eval=on_eval,
-                schedule=SCHEDULES[cfg.schedule],
             )
     except KeyboardInterrupt:  # Ctrl-C, or the notebook's stop button: a clean stop
         best_step, best_val = run.get("best", (step, best_val))
@@ -531,6 +610,9 @@ def _train(
             model.load_state_dict(load_checkpoint(checkpoint, map_location=device)["model"])
         result = {"step": run["step"], "best_val": best_val, "best_step": best_step}
         result["stopped"] = "interrupted"
+    finally:
+        if scaling:
+            scaling.remove()
     record_steps()
     reason = {
         "max_iters": f"reached max_iters={cfg.max_iters}",
@@ -542,7 +624,7 @@ def _train(
         "interrupted": f"interrupted at step {result['step']}"
         + (
             f"; the best model (step {run['saved'][0]}, val {run['saved'][1]:.4f}) is in "
-            f"{checkpoint}"
+            f"{shown_path(checkpoint)}"
             if run.get("saved")
             else "; nothing was saved"
         ),

@@ -1,0 +1,94 @@
+"""Clear errors for input a taught piece cannot use, kept out of the taught code.
+
+The tokenizer (notebook 01), the batching functions (02), the heads (05, 06) and the block (07)
+call these in one line each, so a learner reads the idea at the lecture's size and still gets a
+message that says what to change, instead of a bare KeyError or a crash deep inside torch.
+
+    require_known("abcz", {"a": 0, "b": 1, "c": 2})
+        ValueError: Character 'z' at position 3 is not in the vocabulary (3 characters). ...
+    require_batch_fits(torch.arange(5), 4, 8)
+        ValueError: context_length=8 needs at least 9 tokens, but this split has only 5. ...
+    require_positive(num_heads=0, head_size=8)
+        ValueError: num_heads and head_size must be positive, got 0 and 8.
+    require_heads_divide(30, 4)
+        ValueError: n_embd=30 is not divisible by n_head=4: each head gets n_embd // n_head
+        channels. Pick e.g. n_head=3.
+"""
+
+
+def require_vocabulary(chars):
+    """`chars` as a list, or a ValueError if it is empty or lists a character twice."""
+    chars = list(chars)
+    if not chars:
+        raise ValueError(
+            "The vocabulary is empty: build the tokenizer from a non-empty text "
+            "(load the corpus first)."
+        )
+    if len(set(chars)) != len(chars):
+        raise ValueError("The vocabulary lists a character twice; give each character once.")
+    return chars
+
+
+def require_known(items, table):
+    """Raise ValueError naming the first of `items` (characters, or integer ids) that is not a
+    key of `table` (the tokenizer's `stoi` or `itos`), and its position."""
+    unknown = set(items) - table.keys()
+    if not unknown:
+        return
+    position, item = next((p, item) for p, item in enumerate(items) if item in unknown)
+    if isinstance(item, str):
+        raise ValueError(
+            f"Character {item!r} at position {position} is not in the vocabulary "
+            f"({len(table)} characters). Remove or replace it, or build the "
+            "tokenizer from a text that contains it."
+        )
+    raise ValueError(
+        f"Id {item} at position {position} is outside the vocabulary "
+        f"(valid ids are 0..{len(table) - 1})."
+    )
+
+
+def require_fraction(train_fraction):
+    """Raise ValueError unless 0 < train_fraction < 1."""
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must lie strictly between 0 and 1, got {train_fraction}.")
+
+
+def require_batch_fits(data, batch_size, context_length):
+    """Raise ValueError unless both sizes are positive and `data` holds at least one window of
+    context_length ids plus the id that follows it."""
+    if batch_size <= 0 or context_length <= 0:
+        raise ValueError(
+            f"batch_size and context_length must be positive, got batch_size={batch_size}, "
+            f"context_length={context_length}."
+        )
+    if len(data) <= context_length:
+        raise ValueError(
+            f"context_length={context_length} needs at least {context_length + 1} tokens, but this "
+            f"split has only {len(data)}. Use a shorter context or more data."
+        )
+
+
+def require_positive(**sizes):
+    """Raise ValueError naming every size given when any of them is not positive."""
+    if min(sizes.values()) <= 0:
+        names, values = list(sizes), [str(v) for v in sizes.values()]
+        joined = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        got = ", ".join(values[:-1]) + " and " + values[-1] if len(values) > 1 else values[0]
+        raise ValueError(f"{joined} must be positive, got {got}.")
+
+
+def nearest_head_count(n_embd, n_head):
+    """The head count closest to n_head that divides n_embd (GPTConfig suggests the same)."""
+    fits = [h for h in range(1, n_embd + 1) if n_embd % h == 0]
+    return min(fits, key=lambda h: abs(h - n_head))
+
+
+def require_heads_divide(n_embd, n_head):
+    """Raise ValueError unless n_embd and n_head are positive and n_head divides n_embd."""
+    require_positive(n_embd=n_embd, n_head=n_head)
+    if n_embd % n_head != 0:
+        raise ValueError(
+            f"n_embd={n_embd} is not divisible by n_head={n_head}: each head gets "
+            f"n_embd // n_head channels. Pick e.g. n_head={nearest_head_count(n_embd, n_head)}."
+        )
