@@ -137,31 +137,3 @@ def test_notebooks_import_earlier_pieces_instead_of_copying_them(path):
         f"{path.name} redefines {copies}, taught in notebooks "
         f"{[taught_elsewhere[c] for c in copies]}: import them from helpers instead"
     )
-
-
-# Module paths and commands from before helpers/ was split into what you built and helpers/course/.
-OLD_PATHS = re.compile(
-    r"helpers[./](?:model|trainer|checkpoint|data|device|plotting|playground|checks|doctor|report"
-    r"|settings|sample)\b|helpers/train\.py|python -m helpers\.(?:train|course)\b"
-)
-
-
-def test_no_file_names_the_old_module_paths():
-    import subprocess
-
-    tracked = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
-    found = []
-    for name in tracked:
-        path = ROOT / name
-        if (
-            path.suffix not in (".py", ".md", ".ipynb", ".toml", ".yml", ".cfg", "")
-            or not path.is_file()
-        ):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        found += [
-            f"{name}: {m.group(0)}" for m in OLD_PATHS.finditer(text) if path != Path(__file__)
-        ]
-    assert not found, f"old module paths or commands (use the new layout): {found}"
