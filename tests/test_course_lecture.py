@@ -1,5 +1,5 @@
 """Following the lecture: one table of chapters (helpers/course/lecture.py) draws every notebook's
-banner and the README's map, so the three cannot drift apart."""
+banner and docs/LECTURE.md's map, so the three cannot drift apart."""
 
 from pathlib import Path
 
@@ -35,8 +35,8 @@ def test_every_notebook_opens_with_its_banner(path):
     )
 
 
-def test_the_readme_map_is_the_table():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_lecture_page_holds_the_table():
+    text = (ROOT / "docs" / "LECTURE.md").read_text(encoding="utf-8")
     block = text.split(LECTURE_START, 1)[1].split(LECTURE_END, 1)[0].strip()
     assert block == lecture.readme_table(), "run `python -m helpers course --readme`"
 

@@ -363,14 +363,14 @@ LECTURE_START, LECTURE_END = "<!-- lecture-map:start -->", "<!-- lecture-map:end
 
 
 def update_readme():
-    """Rewrite README.md's course map (from notebooks/course_times.json) and lecture map (from
-    helpers/course/lecture.py), and WORKSHOP.md's timings."""
+    """Rewrite README.md's course map (from notebooks/course_times.json), docs/LECTURE.md's map
+    of the lecture (from helpers/course/lecture.py) and WORKSHOP.md's timings."""
     from helpers.course import lecture
 
-    _replace_block(ROOT / "README.md", LECTURE_START, LECTURE_END, lecture.readme_table())
+    _replace_block(ROOT / "docs" / "LECTURE.md", LECTURE_START, LECTURE_END, lecture.readme_table())
     _replace_block(ROOT / "README.md", MAP_START, MAP_END, render_course_map())
     _replace_block(ROOT / "WORKSHOP.md", TIMES_START, TIMES_END, render_workshop_times())
-    print("README.md course map and WORKSHOP.md timings updated")
+    print("README.md course map, docs/LECTURE.md's lecture map and WORKSHOP.md timings updated")
 
 
 def run_course(only=(), inplace=False, outdir=None, solutions=False):
