@@ -1,69 +1,69 @@
-# ruff: noqa: I001 (the imports follow the course, notebook by notebook, not the alphabet)
 """What you built: every piece the notebooks teach, in course order.
 
 Each piece says in its docstring which notebook teaches it, and tests/test_sync.py proves that the
 definition in that notebook and the one here are the same. What the course runs around these
 pieces (corpus, device, plots, the long-run trainer, checkpoints, playground, checks, ...) lives in
 `helpers.course`; nothing there is taught.
+
+`from helpers import GPT` loads the file that holds it on first use: the pieces need PyTorch, and
+`python -m helpers doctor` must be able to say that it is missing.
 """
 
-from helpers.tokenizer import CharTokenizer  # notebook 01
-from helpers.batching import get_batch, train_val_split  # notebook 02
-from helpers.bigram import BigramLanguageModel, generate  # notebook 03
-from helpers.training import estimate_loss, train  # notebook 03
-from helpers.attention import Head, attention_weights  # notebook 05
-from helpers.attention import MultiHeadAttention  # notebook 06
-from helpers.blocks import Block, FeedForward  # notebook 07
-from helpers.gpt import GPT, GPTConfig, sample_next  # notebook 08
-from helpers.attention import CausalSelfAttention, copy_heads  # notebook 08
-from helpers.training import configure_optimizer, evaluate, fit, lr_at  # notebook 09
-from helpers.attention import attend_with_cache  # notebook 09
-from helpers.gpt import forward_with_cache, generate_with_cache  # notebook 09
-from helpers.modern import RMSNorm, rope_tables, apply_rope, ModernAttention  # notebook 11
-from helpers.modern import swiglu_hidden, SwiGLU, drop_biases  # notebook 11
-from helpers.modern import ModernConfig, ModernBlock, ModernGPT  # notebook 11
-from helpers.modern import orthogonalize, Muon, configure_muon, lr_wsd  # notebook 12
-from helpers.modern import forward_sliding, generate_sliding  # notebook 12
+import importlib
 
-__all__ = [
-    "CharTokenizer",
-    "train_val_split",
-    "get_batch",
-    "BigramLanguageModel",
-    "generate",
-    "estimate_loss",
-    "train",
-    "Head",
-    "attention_weights",
-    "MultiHeadAttention",
-    "FeedForward",
-    "Block",
-    "GPTConfig",
-    "CausalSelfAttention",
-    "copy_heads",
-    "sample_next",
-    "GPT",
-    "evaluate",
-    "lr_at",
-    "configure_optimizer",
-    "fit",
-    "attend_with_cache",
-    "forward_with_cache",
-    "generate_with_cache",
-    "RMSNorm",
-    "rope_tables",
-    "apply_rope",
-    "ModernAttention",
-    "swiglu_hidden",
-    "SwiGLU",
-    "drop_biases",
-    "ModernConfig",
-    "ModernBlock",
-    "ModernGPT",
-    "orthogonalize",
-    "Muon",
-    "configure_muon",
-    "lr_wsd",
-    "forward_sliding",
-    "generate_sliding",
-]
+# each piece -> the file in helpers/ that holds it, in the order the notebooks teach them
+_PIECES = {
+    "CharTokenizer": "tokenizer",  # notebook 01
+    "train_val_split": "batching",  # notebook 02
+    "get_batch": "batching",
+    "BigramLanguageModel": "bigram",  # notebook 03
+    "generate": "bigram",
+    "estimate_loss": "training",
+    "train": "training",
+    "Head": "attention",  # notebook 05
+    "attention_weights": "attention",
+    "MultiHeadAttention": "attention",  # notebook 06
+    "FeedForward": "blocks",  # notebook 07
+    "Block": "blocks",
+    "GPTConfig": "gpt",  # notebook 08
+    "CausalSelfAttention": "attention",
+    "copy_heads": "attention",
+    "sample_next": "gpt",
+    "GPT": "gpt",
+    "evaluate": "training",  # notebook 09
+    "lr_at": "training",
+    "configure_optimizer": "training",
+    "fit": "training",
+    "attend_with_cache": "attention",
+    "forward_with_cache": "gpt",
+    "generate_with_cache": "gpt",
+    "RMSNorm": "modern",  # notebook 11
+    "rope_tables": "modern",
+    "apply_rope": "modern",
+    "ModernAttention": "modern",
+    "swiglu_hidden": "modern",
+    "SwiGLU": "modern",
+    "drop_biases": "modern",
+    "ModernConfig": "modern",
+    "ModernBlock": "modern",
+    "ModernGPT": "modern",
+    "orthogonalize": "modern",  # notebook 12
+    "Muon": "modern",
+    "configure_muon": "modern",
+    "lr_wsd": "modern",
+    "forward_sliding": "modern",
+    "generate_sliding": "modern",
+}
+__all__ = list(_PIECES)
+
+
+def __getattr__(name):
+    if name not in _PIECES:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"helpers.{_PIECES[name]}"), name)
+    globals()[name] = value  # loaded once
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -124,3 +124,28 @@ def test_a_torch_with_known_weights_only_bypasses_fails_with_the_fix(monkeypatch
     ok, detail, fix = doctor.check_torch()
     assert ok is False and "older than 2.11: a shared checkpoint could run code" in detail
     assert fix == ".venv/bin/pip install --upgrade 'torch>=2.11'"
+
+
+def test_the_command_line_on_a_python_without_torch_says_what_to_install(bare_python):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def helpers_command(*words):
+        result = subprocess.run(
+            [str(bare_python), "-m", "helpers", *words],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
+        return result.returncode, result.stdout + result.stderr
+
+    status, out = helpers_command("doctor")
+    assert status == 1, out
+    check_fails_with_fixes(out)
+    status, out = helpers_command()
+    assert status == 0 and "doctor" in out and "Traceback" not in out, out
+    for words in (["train"], ["sample", "--checkpoint", "x.pt"], ["course"]):
+        status, out = helpers_command(*words)
+        assert status == 2 and "Traceback" not in out, out
+        assert "error: PyTorch is not installed" in out and "make setup" in out, out

@@ -20,8 +20,11 @@ DEFINITION = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def helper_definitions():
-    """(module name, node) for every top-level def/class in helpers/*.py."""
+    """(module name, node) for every top-level def/class in helpers/*.py (not the package's own
+    __init__.py and __main__.py, which load the pieces and start the command line)."""
     for path in sorted(HELPERS.glob("*.py")):
+        if path.name.startswith("__"):
+            continue
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, DEFINITION):
                 yield path.stem, node

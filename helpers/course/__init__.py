@@ -15,7 +15,7 @@
     testmode    the short runs of the course's own tests (COURSE_SMOKE=1)
     cli         the command line, `python -m helpers <command>`
     distributed the training command on several GPUs or machines (torchrun, DDP)
-    lecture     the video's chapters: each notebook's banner and the README's map
+    lecture     the video's chapters: each notebook's banner and docs/LECTURE.md's map
     files       writing a file so that it is complete or not there
     notebook    what a stored notebook shows without widgets: progress bars' final line, short
                 errors shown on purpose, paths without the machine's folders

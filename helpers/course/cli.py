@@ -16,6 +16,7 @@ Each command's --help lists its options. Bad values get an `error:` line and exi
 import argparse
 import contextlib
 import dataclasses
+import importlib.util
 import os
 import sys
 from functools import partial
@@ -131,7 +132,10 @@ def build_parser():
 
     sample = command("sample", "sample text from a trained checkpoint", SAMPLE_HELP)
     sample.add_argument(
-        "--checkpoint", type=Path, required=True, help="a file written by train or notebook 08"
+        "--checkpoint",
+        type=Path,
+        required=True,
+        help="a file written by train or notebooks 09 and 12",
     )
     sample.add_argument("--prompt", default="", help="text to continue (default: a newline)")
     sample.add_argument(
@@ -167,7 +171,7 @@ def build_parser():
     course.add_argument(
         "--readme",
         action="store_true",
-        help="only redraw README's course map and WORKSHOP's timings from course_times.json",
+        help="only redraw README's course map, docs/LECTURE.md's lecture map and WORKSHOP's timings",
     )
     course.add_argument("--solutions", action="store_true", help="run notebooks/solutions/")
     return parser
@@ -198,6 +202,12 @@ def main(argv=None):
         from helpers.course.doctor import run_checks
 
         return 0 if run_checks() else 1
+    if importlib.util.find_spec("torch") is None:  # every other command needs it
+        fail(
+            "PyTorch is not installed in this Python. Run `make setup` (it creates .venv/ with "
+            "everything the course needs), then `.venv/bin/python -m helpers "
+            f"{args.command} ...`; `python -m helpers doctor` lists anything else missing."
+        )
     if args.command == "course":
         from helpers.course import runner
 

@@ -88,7 +88,7 @@ def nvidia_gpu_present():
 
 CUDA_BUILD = (
     "install a CUDA build of PyTorch: .venv/bin/pip install --force-reinstall torch "
-    "--index-url https://download.pytorch.org/whl/cu128 (README, 'A GPU', says how to choose)"
+    "--index-url https://download.pytorch.org/whl/cu128 (docs/TRAINING.md, 'Which PyTorch to install', says how to choose)"
 )
 
 

@@ -1,4 +1,4 @@
-"""The lecture this course follows, chapter by chapter: one table, from which the README's
+"""The lecture this course follows, chapter by chapter: one table, from which docs/LECTURE.md's
 "Following the lecture" section and every notebook's banner are drawn (a test holds them to it).
 
 The chapters and their times are those of the video's own description (checked against several
@@ -129,7 +129,7 @@ def banner(number):
 
 
 def readme_table():
-    """The README's table: every chapter, its time, and the notebook that covers it."""
+    """docs/LECTURE.md's table: every chapter, its time, and the notebook that covers it."""
     rows = ["| time | chapter of the lecture | notebook |", "|---:|---|---|"]
     rows += [f"| {link(stamp)} | {title} | {nb} |" for stamp, title, nb in CHAPTERS]
     return "\n".join(rows)

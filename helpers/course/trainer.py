@@ -112,11 +112,9 @@ class TrainConfig:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}.")
 
 
-# The two presets. "gpu" is the lecture's full model and run. "cpu" is what learned best in about
-# 3 minutes on the course's 2-core CPU: there a smaller model that sees more text beats a bigger
-# one that sees less (4 x 128 wide reached val 1.61, 3 x 96 wide 1.565 in the same CPU time), and a
-# batch of 64 keeps two threads busier than 32. Its time budget stops it after 3 minutes on any
-# machine, and the learning-rate decay follows the clock (see lr_at).
+# "gpu" is the lecture's full model and run. "cpu" learned best in 3 minutes on a 2-core CPU, where
+# a smaller model that sees more text beats a bigger one (the sizes tried: docs/GPU.md); its time
+# budget stops it after 3 minutes on any machine, and the learning-rate decay follows the clock.
 PRESETS = {
     "cpu": (
         GPTConfig(context_length=64, n_embd=96, n_head=4, n_layer=3, dropout=0.0),
@@ -140,18 +138,9 @@ PRESETS = {
             patience=6,
         ),
     ),
-    # Notebook 11's modern GPT. "cpu-modern": RoPE, SwiGLU, no biases, tied embeddings and Muon,
-    # re-tuned for 3 minutes on the 2-core CPU (bench/MODERN_RESULTS.md measures each step):
-    # LayerNorm kept (PyTorch's CPU RMSNorm is slower per step), no QK-norm; Muon at twice the cpu
-    # preset's learning rate (8e-3 and 1.2e-2 did worse); the WSD schedule down to 1% of it (a
-    # cosine to 1% was 0.010 worse after the same 1,400 steps); embeddings at 5x the learning
-    # rate (3x and 10x did worse); a context of 128 with a batch of 32, the same characters per
-    # step as 64 x 64, each predicted from twice the context on average; a warmup of 30 steps,
-    # not 100 (two seeds, 1,400 steps each: 0.011 lower on average, both seeds lower). A decay
-    # over the last 70% did worse; untied embeddings and a peak of 5e-3 gained nothing; dropout,
-    # 4 layers of 80, 2 heads and a RoPE base of 1,000 did worse; more weight decay on the
-    # embeddings and AdamW betas of (0.8, 0.95) moved less than the seeds do
-    # (bench/MODERN_TUNING.md).
+    # Notebooks 11 and 12's modern GPT. "cpu-modern" is the end of a re-tuning ladder for 3 minutes
+    # on a 2-core CPU (LayerNorm kept: PyTorch's CPU RMSNorm is slower per step); each step, and
+    # what did worse: bench/MODERN_RESULTS.md and bench/MODERN_TUNING.md.
     "cpu-modern": (
         ModernConfig(context_length=128, n_embd=96, n_head=4, n_layer=3, rmsnorm=False),
         TrainConfig(
