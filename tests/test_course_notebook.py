@@ -72,3 +72,16 @@ def test_shown_path_never_shows_the_machine_s_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path.parent))
     monkeypatch.chdir(ROOT)
     assert shown_path(tmp_path / "b.pt") == str(Path("~") / tmp_path.name / "b.pt")
+
+
+def test_a_widget_bar_is_stored_as_a_still_line_not_its_first_state(monkeypatch):
+    from tqdm import notebook as widget_bars
+
+    from helpers.course import notebook
+
+    # in JupyterLab tqdm.auto is tqdm.notebook's widget bar; here it is the text one
+    monkeypatch.setattr(notebook, "_auto_tqdm", widget_bars.tqdm)
+    container = notebook.tqdm.status_printer(None, total=5000, desc="GPT")
+    stored = container._repr_mimebundle_()["text/plain"]
+    assert stored == notebook.STILL_BAR and "0%" not in stored
+    assert isinstance(container, widget_bars.TqdmHBox)  # still the widget that moves live

@@ -19,14 +19,36 @@ from tqdm.auto import tqdm as _auto_tqdm
 
 from helpers.course.plotting import in_notebook
 
+# What a stored notebook shows of the bar's widget where widgets do not render (GitHub, nbviewer):
+# stored when the bar appears, so its state then ("0%") would be all it said.
+STILL_BAR = "[progress bar: it moves in JupyterLab; its final state is printed below]"
+
+try:
+    from tqdm.notebook import TqdmHBox
+except ImportError:  # no ipywidgets: tqdm.auto's bar is text anyway
+    TqdmHBox = None
+else:
+
+    class _StillBar(TqdmHBox):
+        def __repr__(self, pretty=False):
+            return STILL_BAR
+
 
 class tqdm(_auto_tqdm):  # noqa: N801 (the name everyone knows)
     """`tqdm.auto.tqdm`, plus one line of plain text with its final state when it closes in a
     notebook, e.g. "one head: 100%|██████████| 5000/5000 [00:21<00:00, 236.1it/s, val=2.41]".
 
-    The widget bar still moves (and ends green) in JupyterLab; the text line is what a viewer
-    without widgets shows. In a terminal the bar is already text, so nothing is added.
+    The widget bar still moves (and ends green) in JupyterLab; a viewer without widgets shows
+    STILL_BAR in its place, then the text line. In a terminal the bar is already text, so nothing
+    is added.
     """
+
+    @staticmethod
+    def status_printer(*args, **kwargs):
+        container = _auto_tqdm.status_printer(*args, **kwargs)
+        if TqdmHBox is not None and type(container) is TqdmHBox:  # the notebook's widget bar
+            container.__class__ = _StillBar
+        return container
 
     def close(self):
         if getattr(self, "disable", True) or getattr(self, "_closed_once", False):
