@@ -51,7 +51,9 @@ from helpers import (
 )
 from helpers.course.checkpoint import build_model
 from helpers.course.corpus import load_corpus
-from helpers.course.trainer import fused_adamw_ok, get_train_batch, preset, train_gpt
+from helpers.course.device import fused_adamw_ok
+from helpers.course.presets import preset
+from helpers.course.trainer import train_gpt
 
 
 class LectureGPT(nn.Module):
@@ -75,6 +77,21 @@ class LectureGPT(nn.Module):
         if targets is None:
             return logits, None
         return logits, F.cross_entropy(logits.view(B * T, -1), targets.view(B * T))
+
+
+def get_train_batch(data, batch_size, context_length, device, generator=None, rows=None):
+    """notebook 02's get_batch, in one indexing step, with pinned-memory copies to a CUDA GPU.
+
+    `rows` (a slice) keeps only those rows of the batch drawn: a rank's share of the global batch.
+    """
+    ix = torch.randint(len(data) - context_length, (batch_size,), generator=generator)
+    if rows is not None:
+        ix = ix[rows]
+    xy = data[ix[:, None] + torch.arange(context_length + 1)]  # (B, T+1): inputs and next chars
+    x, y = xy[:, :-1].contiguous(), xy[:, 1:].contiguous()
+    if device.type == "cuda":  # page-locked memory lets the copy overlap with GPU work
+        x, y = x.pin_memory(), y.pin_memory()
+    return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
 
 def n_params(model):

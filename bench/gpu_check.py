@@ -51,7 +51,8 @@ import torch
 from helpers import CharTokenizer
 from helpers.course import load_checkpoint, model_from_checkpoint
 from helpers.course.checkpoint import generate_fast
-from helpers.course.trainer import history_path, native_bf16, synchronize
+from helpers.course.device import native_bf16, synchronize
+from helpers.course.trainer import history_path
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,8 +9,10 @@ Every run trains the `cpu` preset's shape with the course's trainer for the same
 budget of training (evaluations not counted) on the same threads, and records its validation
 loss over time. The runs go seed by seed, every variant once per seed, so that a slow spell of
 the machine spreads over all variants instead of hitting one. Results are written after every
-run (a run interrupted resumes where it stopped) to --out: modern_ablation.json, the table
-MODERN_RESULTS.md and the figure modern_ablation.png, which notebook 11 shows.
+run (a run interrupted resumes where it stopped): the runs to
+helpers/course/data/modern_ablation.json (shipped with the course: notebooks 11 and 12 read it
+with helpers.course.plotting.ablation_results), the table MODERN_RESULTS.md and the figure
+modern_ablation.png to bench/. With --out all three go to that folder instead.
 
 The full ablation takes (variants x seeds) x (budget + about 15 s of evaluations): with the
 defaults 14 x 2 x ~195 s, about 90 minutes. Time nothing else on the machine meanwhile.
@@ -33,8 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helpers import CharTokenizer, train_val_split  # noqa: E402
 from helpers.course.corpus import load_corpus  # noqa: E402
 from helpers.course.files import atomic_write  # noqa: E402
-from helpers.course.plotting import no_live_plots, plot_ablation  # noqa: E402
-from helpers.course.trainer import preset, train_gpt  # noqa: E402
+from helpers.course.plotting import (  # noqa: E402
+    ABLATION_RESULTS,
+    no_live_plots,
+    plot_ablation,
+)
+from helpers.course.presets import preset  # noqa: E402
+from helpers.course.trainer import train_gpt  # noqa: E402
 from helpers.modern import ModernConfig, ModernGPT  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -188,7 +195,12 @@ def main(argv=None):
     parser.add_argument("--only", help="comma-separated variants (default: all)")
     parser.add_argument("--seeds", default="1337,42", help="comma-separated seeds")
     parser.add_argument("--seconds", type=float, default=180.0, help="training budget per run")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder for the results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="folder for all the results (default: the runs in helpers/course/data/, the table "
+        "and the figure in bench/)",
+    )
     parser.add_argument("--fresh", action="store_true", help="forget stored runs, start over")
     parser.add_argument(
         "--redraw",
@@ -201,8 +213,9 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     seeds = [int(s) for s in args.seeds.split(",")]
+    store = args.out / "modern_ablation.json" if args.out else ABLATION_RESULTS
+    args.out = args.out or HERE
     args.out.mkdir(parents=True, exist_ok=True)
-    store = args.out / "modern_ablation.json"
     results = {"runs": []}
     if store.exists() and not args.fresh:
         results = json.loads(store.read_text())

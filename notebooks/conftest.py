@@ -10,24 +10,42 @@
 - stderr (warnings, text progress bars) is never compared with the stored output.
 """
 
-import atexit
 import os
 import shutil
 import tempfile
 
-os.environ.setdefault("COURSE_SMOKE", "1")
-# the stored outputs are tinyshakespeare's, whatever text this machine chose for the course
-os.environ["COURSE_TEXT"] = "tinyshakespeare"
-if "COURSE_CHECKPOINT_DIR" not in os.environ:
-    _checkpoints = tempfile.mkdtemp(prefix="course-test-checkpoints-")
-    os.environ["COURSE_CHECKPOINT_DIR"] = _checkpoints
-    atexit.register(shutil.rmtree, _checkpoints, ignore_errors=True)
+import pytest
+
+# nbval's cells are not pytest functions, so fixtures do not reach them: the settings are made
+# when pytest starts (before collection, before any kernel) and undone when it ends.
+_undo = pytest.MonkeyPatch()
+_made = []
 
 
+def pytest_configure(config):
+    if "COURSE_SMOKE" not in os.environ:
+        _undo.setenv("COURSE_SMOKE", "1")
+    # the stored outputs are tinyshakespeare's, whatever text this machine chose for the course
+    _undo.setenv("COURSE_TEXT", "tinyshakespeare")
+    if "COURSE_CHECKPOINT_DIR" not in os.environ:
+        _made.append(tempfile.mkdtemp(prefix="course-test-checkpoints-"))
+        _undo.setenv("COURSE_CHECKPOINT_DIR", _made[-1])
+
+
+def pytest_unconfigure(config):
+    _undo.undo()
+    for folder in _made:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     from helpers.course.settings import smoke
     from helpers.course.testmode import shorten
 
+    for item in items:  # `make test`'s two workers: a notebook's cells stay together, in order
+        if getattr(item, "cell", None) is not None:
+            item.add_marker(pytest.mark.xdist_group(str(item.path)))
     if not smoke():
         return
     for item in items:

@@ -1,4 +1,5 @@
-"""Fixtures shared by the tests: one thread for tiny models, and one tiny GPT to build on."""
+"""Fixtures shared by the tests: the course's text, one thread for tiny models, and one tiny GPT
+to build on."""
 
 import dataclasses
 import os
@@ -8,12 +9,30 @@ import torch
 
 from helpers import GPT, GPTConfig
 
-# The tests use tinyshakespeare even when this machine chose another text for the course
-# (COURSE_TEXT, or use_text() in notebook 00); tests that need another text set it themselves.
-os.environ["COURSE_TEXT"] = "tinyshakespeare"
+
+@pytest.fixture(scope="session", autouse=True)
+def tinyshakespeare():
+    """The tests use tinyshakespeare even when this machine chose another text for the course
+    (COURSE_TEXT, or use_text() in notebook 00); tests that need another text set it themselves.
+    Set for the session (the subprocesses the tests start inherit it), restored afterwards."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COURSE_TEXT", "tinyshakespeare")
+        yield
+
 
 # The smallest GPT that still has everything: two layers of two heads, a context of 8.
 TINY = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=2, dropout=0.0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def share_the_cores():
+    """Under `make test`'s workers (pytest-xdist), each takes its share of the cores: two workers
+    each running PyTorch on every core would fight over them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    old = torch.get_num_threads()
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+    yield
+    torch.set_num_threads(old)
 
 
 @pytest.fixture

@@ -259,12 +259,27 @@ def test_a_second_writer_is_refused_while_another_process_owns_the_checkpoint(tm
     assert not ck.lock_path(path).exists()  # released: nothing left beside the checkpoint
 
 
-def test_the_lock_is_reentrant_within_one_process(tmp_path):
+def test_one_owner_even_within_one_process(tmp_path):
     path = tmp_path / "m.pt"
-    with ck.checkpoint_lock(path):
-        with ck.checkpoint_lock(path):  # the command line holds it, then train_gpt asks again
-            pass
+    with ck.checkpoint_lock(path):  # train_gpt alone takes it: a second taker is another run
+        with pytest.raises(ck.CheckpointRefused, match="is being written by another training run"):
+            with ck.checkpoint_lock(path):
+                pass
         assert ck.lock_path(path).exists()
+    assert not ck.lock_path(path).exists()
+
+
+def test_owned_refuses_another_runs_file_once_before_training(tmp_path, trained):
+    model, _ = trained()
+    path = save(tmp_path / "m.pt", model)  # written by run "r" (see save)
+    with pytest.raises(ck.CheckpointRefused, match="already holds a checkpoint from another run"):
+        with ck.owned(path, "another-run"):
+            pass
+    assert not ck.lock_path(path).exists()  # refused: the lock is let go at once
+    with ck.owned(path, "another-run", overwrite=True):
+        assert ck.lock_path(path).exists()
+    with ck.owned(None, "any"):  # no file: nothing to own
+        pass
 
 
 def test_a_folder_that_cannot_be_created_is_refused_before_training(tmp_path):

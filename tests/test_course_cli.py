@@ -382,7 +382,7 @@ def test_a_checkpoint_remembers_its_text_and_sample_says_which(tmp_path):
         "sample", "--checkpoint", tmp_path / "ck.pt", "--max-new-tokens", "5", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert f"trained on: text.txt, {len(TEXT):,} characters (fingerprint" in result.stderr
+    assert f"trained on: text.txt ({len(TEXT):,} characters), fingerprint " in result.stderr
 
 
 def test_a_prompt_with_unseen_characters_says_which_and_can_drop_them(tmp_path):

@@ -353,13 +353,6 @@ def test_a_large_vocabulary_is_reported_with_its_cost_and_still_loads(own, monke
     assert D.vocabulary_notice(65) == ""
 
 
-def test_a_small_text_is_told_what_to_expect_from_each_preset():
-    assert "little for the gpu preset's 10.8 M parameters" in D.size_notice(418_000, "gpu")
-    assert D.size_notice(1_003_854, "gpu") == ""  # tinyshakespeare's training split
-    assert "45,000" in D.size_notice(45_000, "cpu") and "max_iters" in D.size_notice(45_000, "cpu")
-    assert D.size_notice(418_000, "cpu") == ""
-
-
 def test_in_a_notebook_an_unusable_text_shows_its_message_not_a_traceback(own):
     """Run in an IPython shell of its own process, as a notebook cell would (no shell is left in
     the test process)."""

@@ -4,13 +4,8 @@ import pytest
 import torch
 
 from helpers import CharTokenizer
-from helpers.course.playground import (
-    attention_maps,
-    newest_checkpoint,
-    next_char_probs,
-    prompt_ids,
-    sample_text,
-)
+from helpers.course.checkpoint import newest_checkpoint
+from helpers.course.playground import attention_maps, next_char_probs, prompt_ids, sample_text
 
 TEXT = "ROMEO:\nBut soft, what light through yonder window breaks?\n"
 
@@ -120,8 +115,12 @@ def test_newest_checkpoint_skips_a_damaged_file_and_loads_an_older_good_one(tmp_
 def test_the_checkpoint_list_shows_the_text_each_model_learned(tmp_path, tiny, capsys):
     import os
 
-    from helpers.course.checkpoint import CheckpointError, save_checkpoint
-    from helpers.course.playground import open_checkpoint, show_checkpoints
+    from helpers.course.checkpoint import (
+        CheckpointError,
+        open_checkpoint,
+        save_checkpoint,
+        show_checkpoints,
+    )
 
     model, tokenizer = tiny
     common = dict(model=model, config=model.config, vocab=tokenizer.chars, run_id="r")
@@ -148,8 +147,7 @@ def test_the_checkpoint_list_shows_the_text_each_model_learned(tmp_path, tiny, c
 
 
 def test_the_messages_about_checkpoints_show_no_absolute_path(tmp_path, monkeypatch, capsys):
-    from helpers.course.checkpoint import CheckpointError
-    from helpers.course.playground import open_checkpoint, show_checkpoints
+    from helpers.course.checkpoint import CheckpointError, open_checkpoint, show_checkpoints
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "checkpoints").mkdir()

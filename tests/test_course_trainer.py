@@ -1,4 +1,4 @@
-"""The long-run trainer (helpers/course/trainer.py): presets and train_gpt."""
+"""The long-run trainer (helpers/course/trainer.py) and its presets (helpers/course/presets.py)."""
 
 import math
 
@@ -24,6 +24,33 @@ def test_gpu_preset_is_the_lectures_model_with_its_parameter_count():
     model = GPT(config)
     n_params = sum(p.numel() for p in model.parameters())
     assert n_params == 10_788_929  # the lecture's gpt.py prints 10.788929 M parameters
+
+
+def test_a_small_text_is_told_what_to_expect_from_each_preset():
+    from helpers.course.presets import size_notice
+
+    assert "little for the gpu preset's 10.8 M parameters" in size_notice(418_000, "gpu")
+    assert size_notice(1_003_854, "gpu") == ""  # tinyshakespeare's training split
+    assert "45,000" in size_notice(45_000, "cpu") and "max_iters" in size_notice(45_000, "cpu")
+    assert size_notice(418_000, "cpu") == ""
+
+
+def test_the_command_line_offers_exactly_the_presets_without_importing_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from helpers.course.cli import build_parser; "
+        "p = build_parser(); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # the choices come from presets.py, which needs no torch
+    from helpers.course.cli import build_parser
+    from helpers.course.presets import PRESETS
+
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    choices = next(a.choices for a in train._actions if a.dest == "preset")
+    assert list(choices) == list(PRESETS)
 
 
 def test_unknown_preset_is_a_clear_error():
@@ -131,7 +158,7 @@ def test_the_trainer_follows_the_schedule_it_is_given(one_thread, tiny_gpt):
 
 
 def test_precision_choices():
-    from helpers.course.trainer import precision
+    from helpers.course.device import precision
 
     cpu = torch.device("cpu")
     for requested, dtype, scaled in [
@@ -145,7 +172,7 @@ def test_precision_choices():
 
 
 def test_bfloat16_on_a_gpu_without_it_falls_back_to_float16(monkeypatch, capsys):
-    from helpers.course import trainer
+    from helpers.course import device as trainer
 
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "Tesla T4")
@@ -159,7 +186,7 @@ def test_bfloat16_on_a_gpu_without_it_falls_back_to_float16(monkeypatch, capsys)
 
 
 def test_tf32_is_switched_on_for_training_and_back_afterwards():
-    from helpers.course.trainer import tf32
+    from helpers.course.device import tf32
 
     before = torch.get_float32_matmul_precision()
     with tf32(torch.device("cuda")):  # only sets flags: runs without a GPU

@@ -38,7 +38,7 @@ def test_redraw_labels_every_variant_and_keeps_the_runs(tmp_path):
 
     matplotlib.use("Agg")
     ablation = load_ablation()
-    stored = Path(ablation.__file__).parent / "modern_ablation.json"
+    stored = ablation.ABLATION_RESULTS  # the runs the course ships (helpers/course/data/)
     shutil.copy(stored, tmp_path / "modern_ablation.json")
     ablation.main(["--redraw", "--out", str(tmp_path)])
     before = json.loads(stored.read_text())
@@ -48,3 +48,36 @@ def test_redraw_labels_every_variant_and_keeps_the_runs(tmp_path):
     assert "side test" in after["labels"]["tuned-untied"]
     table = (tmp_path / "MODERN_RESULTS.md").read_text()
     assert "not like for like" in table and (tmp_path / "modern_ablation.png").stat().st_size > 0
+
+
+def test_the_runs_ship_with_the_course_and_hold_what_notebooks_11_and_12_read():
+    from helpers.course.plotting import ABLATION_RESULTS, ablation_results
+
+    ablation = load_ablation()
+    assert ABLATION_RESULTS.parent == Path(ablation.__file__).parents[1] / "helpers/course/data"
+    assert not (ABLATION_RESULTS.parents[3] / "bench" / "modern_ablation.json").exists()
+    results = ablation_results()
+    variants = {run["variant"] for run in results["runs"]}
+    needed = {"lecture", "muon", "all", "tuned", "tuned-wsd", "tuned-wsd-emb", "tuned-ctx128"}
+    assert needed | {"cpu-modern"} <= variants
+    assert set(results["labels"]) >= variants and results["seconds"] > 0
+
+
+def test_by_default_the_runs_go_into_the_package_and_the_rest_into_bench(tmp_path, monkeypatch):
+    """--redraw without --out reads and rewrites the shipped runs, and writes the table and the
+    figure to bench/ (here: both redirected to tmp_path, so the checkout is left as it is)."""
+    import shutil
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ablation = load_ablation()
+    shipped = tmp_path / "data" / "modern_ablation.json"
+    shipped.parent.mkdir()
+    shutil.copy(ablation.ABLATION_RESULTS, shipped)
+    monkeypatch.setattr(ablation, "ABLATION_RESULTS", shipped)
+    monkeypatch.setattr(ablation, "HERE", tmp_path / "bench")
+    ablation.main(["--redraw"])
+    assert (tmp_path / "bench" / "MODERN_RESULTS.md").is_file()
+    assert (tmp_path / "bench" / "modern_ablation.png").is_file()
+    assert not (tmp_path / "bench" / "modern_ablation.json").exists()

@@ -37,6 +37,40 @@ def test_notebook_is_valid_and_was_run_top_to_bottom(path):
     assert nb.metadata.kernelspec.name == "python3"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS + SOLUTIONS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_notebooks_import_the_courses_tools_one_way(path):
+    """`from helpers.course import ...`, never from one of its modules: where a tool lives is the
+    course's business, and every name imported that way must exist."""
+    import ast
+
+    import helpers.course
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                course = [a.name for a in node.names if a.name.startswith("helpers.course")]
+                assert not course, (
+                    f"{path.name}: `import {course[0]}`: use `from helpers.course import ...`"
+                )
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "helpers.course"
+            ):
+                assert node.module == "helpers.course", (
+                    f"{path.name}: `from {node.module} import ...`: import it from helpers.course"
+                )
+                for alias in node.names:
+                    assert hasattr(helpers.course, alias.name), (
+                        f"{path.name}: helpers.course has no {alias.name}: add it to _TOOLS in "
+                        "helpers/course/__init__.py"
+                    )
+
+
 # --- what a viewer without widgets (GitHub, nbviewer, print) sees --------------------------------
 
 WIDGET = "application/vnd.jupyter.widget-view+json"

@@ -80,7 +80,7 @@ def test_every_piece_directly_in_helpers_is_taught_in_a_notebook():
 def test_nothing_in_helpers_course_claims_to_be_taught():
     claims = [
         f"{path.relative_to(ROOT)}: {node.name}"
-        for path in sorted((HELPERS / "course").glob("*.py"))
+        for path in sorted((HELPERS / "course").rglob("*.py"))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if isinstance(node, DEFINITION) and TAUGHT.search(ast.get_docstring(node) or "")
     ]

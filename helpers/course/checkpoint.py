@@ -1,4 +1,7 @@
-"""Saving and loading trained models safely (notebook 09, `python -m helpers train` and `sample`).
+"""Everything about a checkpoint, in one place: saving and loading trained models safely, the one
+owner of a file while a run trains into it, the checks before resuming one, and listing and
+describing the checkpoints in a folder (notebooks 09, 10, 12 and 13, `python -m helpers train`
+and `sample`, torchrun).
 
 A checkpoint is one file holding plain data only (so it loads with ``weights_only=True``, which
 cannot run code hidden in a file): the model's config as a dict, the vocabulary as a string, the
@@ -8,10 +11,13 @@ model and optimizer state, the step reached, the best validation loss so far and
   one, so a crash or a full disk never leaves a half-written checkpoint under the real name.
 - A file written by another run is never replaced unless you say so (``overwrite=True``,
   ``--overwrite``): the run id tells the runs apart, and a resumed run keeps the id it resumed.
-- Resuming with a different vocabulary or model shape is a clear error, not a silent mess.
-- One training run owns a checkpoint at a time: `checkpoint_lock` takes an exclusive lock on
-  ``<file>.lock`` before training starts, so a second run on the same file is refused up front,
-  naming the first. The operating system drops the lock when a run dies, however it dies.
+- One training run owns a checkpoint at a time: `owned` (called by train_gpt, whoever calls it:
+  a notebook, the command line, rank 0 under torchrun) takes an exclusive lock on
+  ``<file>.lock`` and checks that the file may be written, before the first step; a second run
+  on the same file is refused up front, naming the first. The operating system drops the lock
+  when a run dies, however it dies.
+- Resuming with a different vocabulary, model shape or optimizer is a clear error
+  (`check_resume`, also called by train_gpt), not a silent mess.
 - A file is checked before a model is built from it: keys, types, sizes, and that the weights fit
   the config and the vocabulary.
 """
@@ -40,6 +46,11 @@ FORMAT = "gpt-from-scratch-course/1"
 
 class CheckpointError(RuntimeError):
     """A checkpoint cannot be used here: unreadable, not ours, or for another model/vocabulary."""
+
+
+class CheckpointRefused(CheckpointError):
+    """Refused before training starts: another run owns the file, it holds another run's model,
+    its folder cannot be written, or it does not fit the run that would resume it."""
 
 
 def new_run_id():
@@ -176,7 +187,7 @@ def check_can_write(path, run_id, overwrite=False):
         return
     other = stored_run_id(path)
     if other is not None and other != run_id:
-        raise CheckpointError(
+        raise CheckpointRefused(
             f"{shown_path(path)} already holds a checkpoint from another run. It is not replaced "
             "unless you ask: resume it (--resume), choose another file (--out), or replace it "
             "(--overwrite)."
@@ -193,7 +204,8 @@ def save_checkpoint(
     too.
     """
     path = Path(path)
-    check_can_write(path, run_id, overwrite)
+    if not _held(path):  # a run that owns the file was checked once, when it took it
+        check_can_write(path, run_id, overwrite)
     ckpt = {
         "format": FORMAT,
         "run_id": run_id,
@@ -242,7 +254,7 @@ def check_compatible(ckpt, config, vocab):
     if stored_vocab != vocab:
         only_ckpt = sorted(set(stored_vocab) - set(vocab))
         only_here = sorted(set(vocab) - set(stored_vocab))
-        raise CheckpointError(
+        raise CheckpointRefused(
             f"Vocabulary mismatch: the checkpoint has {len(stored_vocab)} characters, this text "
             f"{len(vocab)} (only in the checkpoint: {only_ckpt[:10]}, only here: {only_here[:10]}"
             f"{', or the same characters in another order' if not only_ckpt and not only_here else ''}). "
@@ -253,9 +265,30 @@ def check_compatible(ckpt, config, vocab):
     differ = {k: (stored.get(k), v) for k, v in wanted.items() if stored.get(k) != v}
     if differ:
         shown = ", ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, (a, b) in differ.items())
-        raise CheckpointError(
+        raise CheckpointRefused(
             f"Model config mismatch ({shown}). Resume with the checkpoint's settings."
         )
+
+
+def check_resume(ckpt, config, vocab, optimizer, text=None, path="the checkpoint"):
+    """Every check before a run continues `ckpt`: the same vocabulary and model shape
+    (check_compatible), the optimizer its state belongs to, and a note when the text differs.
+    train_gpt calls it, so a notebook, the command line and torchrun all resume the same way."""
+    check_compatible(ckpt, config, vocab)
+    stored = (ckpt.get("train_config") or {}).get("optimizer", "adamw")
+    if stored != optimizer:
+        raise CheckpointRefused(
+            f"{shown_path(path)} was trained with --optimizer {stored}, not {optimizer}: its "
+            f"optimizer state fits only that one. Resume with --optimizer {stored} "
+            f"(optimizer={stored!r}), or start a new run."
+        )
+    was = (ckpt.get("text") or {}).get("fingerprint")
+    if text is not None and was is not None and was != text["fingerprint"]:
+        print(
+            f"note: {shown_path(path)} was trained on another text ({trained_on(ckpt)}); "
+            f"resuming on {text['name']}."
+        )
+    print(f"resuming {shown_path(path)} at step {ckpt['step']} (best val {ckpt['best_val']:.4f})")
 
 
 def model_from_checkpoint(ckpt, device="cpu"):
@@ -279,6 +312,22 @@ def free_path(path):
     return candidate
 
 
+# --- the checkpoints in a folder ---------------------------------------------------------------
+
+
+def _folder(directory):
+    """`directory` as a Path, or the course's checkpoint folder (settings.checkpoint_dir())."""
+    from helpers.course.settings import checkpoint_dir
+
+    return Path(directory) if directory is not None else checkpoint_dir()
+
+
+def _newest_first(directory):
+    """The checkpoint files (*.pt) in `directory`, newest first ([] if there is no folder)."""
+    found = directory.glob("*.pt") if directory.is_dir() else []
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
 def describe_folder(directory):
     """One line on what a checkpoint folder holds: how many models, how much space."""
     files = sorted(Path(directory).glob("*.pt")) if Path(directory).is_dir() else []
@@ -288,9 +337,71 @@ def describe_folder(directory):
     return f"{shown_path(directory)} holds {count}, {size:.1f} MB" + (f": {names}" if files else "")
 
 
+def trained_on(ckpt):
+    """The text a checkpoint learned, in words ("text not recorded" for older checkpoints)."""
+    text = ckpt.get("text")
+    if not text:
+        return "text not recorded"
+    return f"{text['name']} ({text['characters']:,} characters)"
+
+
+def newest_checkpoint(directory=None):
+    """The newest checkpoint in `directory` (default: settings.checkpoint_dir()) that loads and
+    passes its checks: (path, checkpoint dict), or (None, None). Files that do not load are
+    skipped, each with a line saying why, so one damaged file never hides the older good ones."""
+    for path in _newest_first(_folder(directory)):
+        try:
+            return path, load_checkpoint(path)
+        except CheckpointError as error:
+            print(f"skipped {path.name}: {error}")
+    return None, None
+
+
+def show_checkpoints(directory=None):
+    """Print every checkpoint in `directory` (default: checkpoints/), newest first: step, best
+    validation loss and the text it was trained on; a file that does not load says why.
+    Returns the names of those that load."""
+    directory = _folder(directory)
+    found = _newest_first(directory)
+    if not found:
+        print(
+            f"No checkpoint in {shown_path(directory)} yet: notebook 09 (or `python -m helpers "
+            "train`) makes one."
+        )
+    usable = []
+    for path in found:
+        try:
+            ckpt = load_checkpoint(path)
+        except CheckpointError as error:
+            print(f"  {path.name}: does not load ({error})")
+            continue
+        usable.append(path.name)
+        print(
+            f"  {path.name}: step {ckpt['step']}, best val loss {ckpt['best_val']:.3f}, "
+            f"trained on {trained_on(ckpt)}"
+        )
+    return usable
+
+
+def open_checkpoint(name=None, directory=None):
+    """(path, checkpoint dict) of the checkpoint `name` in `directory` (default: checkpoints/),
+    or of the newest one that loads when `name` is None; (None, None) when there is none."""
+    if name is None:
+        return newest_checkpoint(directory)
+    directory = _folder(directory)
+    path = directory / name
+    if not path.is_file():
+        there = ", ".join(sorted(p.name for p in directory.glob("*.pt"))) or "none"
+        raise CheckpointError(
+            f"There is no checkpoint {name!r} in {shown_path(directory)} (there: {there}). Use a "
+            "name from the list above, or None for the newest."
+        )
+    return path, load_checkpoint(path)
+
+
 # --- one training run per checkpoint -----------------------------------------------------------
 
-_LOCKS = {}  # lock file -> [open file, depth]: this process's locks (a lock is re-entrant)
+_LOCKS = {}  # lock file -> its open file: the checkpoints this process is training into
 
 
 def lock_path(path):
@@ -327,28 +438,20 @@ def checkpoint_lock(path):
     lock file from a dead run is simply taken over.
     """
     lock = lock_path(path)
-    key = str(lock.resolve()) if lock.parent.exists() else str(lock.absolute())
-    if key in _LOCKS:  # this process holds it already (the command line, then train_gpt)
-        _LOCKS[key][1] += 1
-        try:
-            yield
-        finally:
-            _LOCKS[key][1] -= 1
-        return
     for _ in range(3):
         try:
             lock.parent.mkdir(parents=True, exist_ok=True)
             f = open(lock, "a+", encoding="utf-8")
         except OSError as e:
-            raise CheckpointError(
-                f"cannot write in {lock.parent} ({e.strerror or e}): choose another place for "
-                "the checkpoint (--out), or make that folder writable."
+            raise CheckpointRefused(
+                f"cannot write in {shown_path(lock.parent)} ({e.strerror or e}): choose another "
+                "place for the checkpoint (--out), or make that folder writable."
             ) from e
-        if not _try_lock(f):
+        if str(lock.resolve()) in _LOCKS or not _try_lock(f):
             f.seek(0)
             other = f.read().strip() or "another run"
             f.close()
-            raise CheckpointError(
+            raise CheckpointRefused(
                 f"{shown_path(path)} is being written by another training run ({other}). Wait for "
                 "it to end, or train into another file with --out."
             )
@@ -359,7 +462,7 @@ def checkpoint_lock(path):
             pass
         f.close()
     else:
-        raise CheckpointError(f"{lock} keeps being replaced by other runs: try again.")
+        raise CheckpointRefused(f"{lock} keeps being replaced by other runs: try again.")
     f.seek(0)
     f.truncate()
     started = datetime.datetime.now().isoformat(timespec="seconds")
@@ -367,7 +470,7 @@ def checkpoint_lock(path):
     f.write(f"process {os.getpid()} on {platform.node()}, started {started}: {command}")
     f.flush()
     key = str(lock.resolve())
-    _LOCKS[key] = [f, 1]
+    _LOCKS[key] = f
     try:
         yield
     finally:
@@ -375,3 +478,16 @@ def checkpoint_lock(path):
         with contextlib.suppress(OSError):
             lock.unlink()
         f.close()
+
+
+@contextlib.contextmanager
+def owned(path, run_id, overwrite=False):
+    """What a training run does before its first step, in one place: take the file (the lock)
+    and check that it may be replaced (a file from another run is kept unless `overwrite`).
+    `path` None: nothing to own (a run without a checkpoint, or a rank other than 0)."""
+    if path is None:
+        yield
+        return
+    with checkpoint_lock(path):
+        check_can_write(path, run_id, overwrite)
+        yield

@@ -14,13 +14,14 @@ Each command's --help lists its options. Bad values get an `error:` line and exi
 """
 
 import argparse
-import contextlib
 import dataclasses
 import importlib.util
 import os
 import sys
 from functools import partial
 from pathlib import Path
+
+from helpers.course.presets import DTYPES, OPTIMIZERS, PRESETS, SCHEDULES  # no torch: the choices
 
 TRAIN_HELP = """Train the course's GPT from a terminal (e.g. a GPU box without Jupyter).
 
@@ -44,8 +45,6 @@ The executed copies go to build/course/, so notebooks you edited are never overw
 measured times in notebooks/course_times.json, the README and WORKSHOP.md.
 """
 
-PRESET_NAMES = ("cpu", "gpu", "cpu-modern", "gpu-modern")  # helpers/course/trainer.py's PRESETS
-
 # The preset values the training command can change: the one list of them. Each becomes a flag
 # (--n-embd, ...) and, when given, replaces the preset's value in GPTConfig or TrainConfig.
 MODEL_OPTIONS = {
@@ -60,7 +59,7 @@ TRAIN_OPTIONS = {
     "learning_rate": dict(type=float, help="peak learning rate, reached after the warmup"),
     "min_lr": dict(type=float, help="where the learning-rate decay ends"),
     "schedule": dict(
-        choices=["cosine", "wsd"],
+        choices=SCHEDULES,
         help="cosine (notebook 09), or wsd: warmup, hold, then a straight line down (notebook 12)",
     ),
     "warmup_iters": dict(type=int, help="steps of linear warmup"),
@@ -70,12 +69,12 @@ TRAIN_OPTIONS = {
     "patience": dict(type=int, help="stop after this many evaluations without progress"),
     "compile": dict(action=argparse.BooleanOptionalAction, help="torch.compile (default: on CUDA)"),
     "dtype": dict(
-        choices=["auto", "float32", "bfloat16", "float16"],
+        choices=DTYPES,
         help="auto: bfloat16 on GPUs that have it natively, float16 (loss scaling) on older ones, "
         "float32 on CPUs and Apple GPUs",
     ),
     "optimizer": dict(
-        choices=["adamw", "muon"],
+        choices=OPTIMIZERS,
         help="adamw (notebook 09), or muon for the weight matrices (notebook 12)",
     ),
     "seed": dict(type=int, help="the same seed gives the same initial weights and batches"),
@@ -106,9 +105,9 @@ def build_parser():
     train = command("train", "train the GPT of notebook 08 or 11 (a preset)", TRAIN_HELP)
     train.add_argument(
         "--preset",
-        choices=list(PRESET_NAMES),
-        help="cpu, gpu: notebook 09's GPT; cpu-modern, gpu-modern: notebook 12's (default: gpu "
-        "on CUDA, else cpu)",
+        choices=list(PRESETS),
+        help="; ".join(f"{name}: {p.summary}" for name, p in PRESETS.items())
+        + " (default: gpu on CUDA, else cpu)",
     )
     train.add_argument(
         "--out", type=Path, help="checkpoint file (default: checkpoints/<preset>.pt)"
@@ -291,68 +290,36 @@ def _read_text(path):
         fail(e)
 
 
-def _about(ckpt):
-    """One line on the text a checkpoint was trained on (older checkpoints did not record it)."""
-    text = ckpt.get("text")
-    if not text:
-        return "trained on: not recorded (a checkpoint from before texts were recorded)"
-    return (
-        f"trained on: {text['name']}, {text['characters']:,} characters "
-        f"(fingerprint {text['fingerprint']})"
-    )
-
-
 def train(args, device, ranks=None):
-    from helpers.course import distributed
-    from helpers.course.checkpoint import CheckpointError, checkpoint_lock
-    from helpers.course.settings import checkpoint_dir
-
-    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
-    out = args.out or checkpoint_dir() / f"{name}.pt"
-    if out.is_dir():
-        fail(f"--out {out} is a folder: give a file name, e.g. --out {out / (name + '.pt')}.")
-    ranks = ranks or distributed.SINGLE
-    with contextlib.ExitStack() as owner:
-        try:  # this run owns `out` until it ends: a second writer is refused now, not later
-            if ranks.main:  # under torchrun, rank 0 holds the lock and writes the checkpoints
-                owner.enter_context(checkpoint_lock(out))
-        except CheckpointError as e:
-            fail(e)
-        return _train(args, device, name, out, ranks)
-
-
-def _train(args, device, name, out, ranks):
+    """Train a preset on the course's text (or --text) into --out, through train_gpt, which owns
+    the checkpoint: it takes the file, checks a resume, and refuses another run's file."""
     import torch
 
     from helpers import CharTokenizer, train_val_split
     from helpers.course import distributed
     from helpers.course.checkpoint import (
         CheckpointError,
+        CheckpointRefused,
         build_model,
-        check_can_write,
-        check_compatible,
         generate_fast,
         load_checkpoint,
     )
-    from helpers.course.trainer import TrainingDiverged, preset, train_gpt
+    from helpers.course.presets import preset, size_notice
+    from helpers.course.settings import checkpoint_dir
+    from helpers.course.trainer import TrainingDiverged, train_gpt
 
+    ranks = ranks or distributed.SINGLE
+    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
+    out = args.out or checkpoint_dir() / f"{name}.pt"
+    if out.is_dir():
+        fail(f"--out {out} is a folder: give a file name, e.g. --out {out / (name + '.pt')}.")
     resume = None
-    try:  # checkpoint problems first: they should not wait for the corpus to load
-        if args.resume:
+    if args.resume:  # an unreadable checkpoint should not wait for the corpus to load
+        try:
             resume = load_checkpoint(out, map_location=device)
-        elif ranks.main:
-            check_can_write(out, run_id=None, overwrite=args.overwrite)
-    except CheckpointError as e:
-        fail(e)
-
+        except CheckpointError as e:
+            fail(e)
     corpus = _read_text(args.text)
-    if resume is not None and resume.get("text", {}).get("fingerprint", corpus.fingerprint) != (
-        corpus.fingerprint
-    ):
-        print(
-            f"note: {out} was trained on another text ({_about(resume)[len('trained on: ') :]}); "
-            f"resuming on {corpus.name}."
-        )
     tokenizer = CharTokenizer.from_text(corpus.text)
     data = torch.tensor(tokenizer.encode(corpus.text), dtype=torch.long)
     train_data, val_data = train_val_split(data)
@@ -370,17 +337,7 @@ def _train(args, device, name, out, ranks):
             train_config, **{k: v for k, v in given.items() if k in TRAIN_OPTIONS}
         )
         distributed.batch_shares(train_config.batch_size, ranks.world_size)
-        if resume is not None:
-            check_compatible(resume, model_config, tokenizer.chars)
-            stored = (resume.get("train_config") or {}).get("optimizer", "adamw")
-            if stored != train_config.optimizer:
-                raise CheckpointError(
-                    f"{out} was trained with --optimizer {stored}, not "
-                    f"{train_config.optimizer}: its optimizer state fits only that one. Resume "
-                    f"with --optimizer {stored}, or start a new run."
-                )
-            print(f"resuming {out} at step {resume['step']} (best val {resume['best_val']:.4f})")
-    except (ValueError, CheckpointError) as e:
+    except ValueError as e:
         fail(e)
     if len(val_data) <= model_config.context_length:
         fail(
@@ -389,8 +346,6 @@ def _train(args, device, name, out, ranks):
             f"least {10 * (model_config.context_length + 1):,} characters, or a shorter "
             "--context-length."
         )
-    from helpers.course.corpus import size_notice
-
     if notice := size_notice(len(train_data), name):
         print(notice)
 
@@ -423,13 +378,15 @@ def _train(args, device, name, out, ranks):
             train_config,
             vocab=tokenizer.chars,
             device=device,
-            checkpoint=out if ranks.main else None,
+            checkpoint=out if ranks.main else None,  # under torchrun, rank 0 writes
             overwrite=args.overwrite,
             resume=resume,
             title=name,
             text=corpus.about(),
             ranks=ranks,
         )
+    except CheckpointRefused as e:  # refused before the first step: another run's file, ...
+        fail(e)
     except (TrainingDiverged, CheckpointError) as e:  # a diverged run; a full disk while saving
         rank = f"rank {ranks.rank}: " if ranks.distributed else ""
         print(f"{rank}error: {e}", file=sys.stderr)
@@ -477,7 +434,9 @@ def sample(args, device):
         generate_fast,
         load_checkpoint,
         model_from_checkpoint,
+        trained_on,
     )
+    from helpers.course.playground import prompt_ids
 
     if args.max_new_tokens < 0 or args.num_samples < 1:
         fail("--max-new-tokens must be >= 0 and --num-samples >= 1.")
@@ -491,8 +450,12 @@ def sample(args, device):
         fail(e)
     model = model_from_checkpoint(ckpt, device)
     tokenizer = CharTokenizer(ckpt["vocab"])
-    print(_about(ckpt), file=sys.stderr)
-    unknown = sorted({ch for ch in args.prompt if ch not in tokenizer.stoi})
+    fingerprint = (ckpt.get("text") or {}).get("fingerprint")
+    print(
+        f"trained on: {trained_on(ckpt)}" + (f", fingerprint {fingerprint}" if fingerprint else ""),
+        file=sys.stderr,
+    )
+    ids, unknown = prompt_ids(tokenizer, args.prompt)  # an empty prompt starts from a newline
     if unknown:
         shown = ", ".join(map(repr, unknown))
         if not args.drop_unknown:
@@ -501,7 +464,6 @@ def sample(args, device):
                 "prompt, or add --drop-unknown to leave them out."
             )
         print(f"(left out of the prompt, never seen by the model: {shown})", file=sys.stderr)
-    ids = tokenizer.encode("".join(ch for ch in args.prompt if ch in tokenizer.stoi))
     context_length = model.config.context_length
     if len(ids) > context_length and not getattr(model.config, "rope", False):
         print(

@@ -10,7 +10,9 @@ saying what to do. `COURSE_TEXT=tinyshakespeare` (or `use_text(None)`) goes back
 
 Where tinyshakespeare comes from:
 
-1. the cache, ``data/tinyshakespeare.txt`` (verified by sha256 every time it is read);
+1. the cache, ``tinyshakespeare.txt`` in the data folder (verified by sha256 every time it is
+   read): ``data/`` in a checkout of the course, a per-user cache folder when the course is
+   installed, or COURSE_DATA_DIR (see settings.data_dir());
 2. a mirror directory named by ``COURSE_DATA_MIRROR`` (e.g. a USB stick in a workshop);
 3. the public address below (one download, with a timeout and a progress bar);
 4. if all of that fails: a clear message saying what to download and where to put it, and the
@@ -386,25 +388,6 @@ def read_text(path):
             "is joined into one)."
         )
     return Corpus(name=name, text=text)
-
-
-def size_notice(train_characters, preset_name):
-    """What to expect from a preset on a training split of this size ("" when it is ample)."""
-    if preset_name == "gpu" and train_characters < 1_000_000:
-        return (
-            f"note: {train_characters:,} training characters is little for the gpu preset's "
-            "10.8 M parameters (it overfits even tinyshakespeare's 1.0 M after about 3,500 steps "
-            "on a GPU): expect the validation loss to turn up early. The checkpoint keeps the "
-            "best point, and patience stops the run; the cpu preset may do as well."
-        )
-    if preset_name == "cpu" and train_characters < 200_000:
-        return (
-            f"note: {train_characters:,} training characters is little even for the cpu preset "
-            "(on a 45,000-character training split it was at its best after 500 steps, then "
-            "overfit: bench/OWN_TEXT_RESULTS.md). The checkpoint keeps the best point; fewer "
-            "steps (max_iters) lose nothing."
-        )
-    return ""
 
 
 GREEK = dict(zip("abcdefghijklmnopqrstuvwxyz", "αβςδεφγηιξκλμνοπϙρστυϝωχψζ", strict=True))

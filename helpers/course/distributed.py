@@ -215,12 +215,16 @@ def launch_train(nproc, *args, timeout=3600):
     """Run the training command (see train_command) in new processes, show its output as it
     comes, and return its wall-clock seconds. A failed run raises RuntimeError with its last lines.
     A notebook's kernel is one process: the ranks of a DDP run must be processes of their own."""
-    root = Path(__file__).resolve().parents[2]
+    from helpers.course import settings
+
+    # it runs in the course folder; installed, in the current one (never inside the package, where
+    # its default checkpoint folder would be): PYTHONPATH makes it import this copy of helpers
+    root = settings.ROOT if settings.in_checkout() else Path.cwd()
     args = [_from_root(arg, root) for arg in args]
     command = train_command(nproc, *args)
     shown = "torchrun --standalone --nproc_per_node=%d" % nproc if nproc else "python"
     print("$", shown, "-m helpers train", " ".join(map(str, args)), flush=True)
-    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONPATH": str(settings.PACKAGE_PARENT), "PYTHONUNBUFFERED": "1"}
     if nproc:  # the cores shared between the ranks (torchrun would say it chose 1 thread each)
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
     start = time.perf_counter()

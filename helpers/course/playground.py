@@ -7,7 +7,6 @@ each panel with a still copy of what it shows at first (`show_panel`): a picture
 """
 
 import io
-from pathlib import Path
 
 import torch
 from matplotlib.figure import Figure
@@ -316,86 +315,3 @@ def show_figure(fig):
     from IPython.display import Image, display
 
     display(Image(data=_png(fig), format="png"))
-
-
-def _folder(directory):
-    """`directory` as a Path, or the course's checkpoint folder (settings.checkpoint_dir())."""
-    from helpers.course.settings import checkpoint_dir
-
-    return Path(directory) if directory is not None else checkpoint_dir()
-
-
-def _newest_first(directory):
-    """The checkpoint files (*.pt) in `directory`, newest first ([] if there is no folder)."""
-    found = directory.glob("*.pt") if directory.is_dir() else []
-    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
-
-
-def newest_checkpoint(directory=None):
-    """The newest checkpoint in `directory` (default: settings.checkpoint_dir()) that loads and
-    passes its checks: (path, checkpoint dict), or (None, None). Files that do not load are
-    skipped, each with a line saying why, so one damaged file never hides the older good ones."""
-    from helpers.course.checkpoint import CheckpointError, load_checkpoint
-
-    for path in _newest_first(_folder(directory)):
-        try:
-            return path, load_checkpoint(path)
-        except CheckpointError as error:
-            print(f"skipped {path.name}: {error}")
-    return None, None
-
-
-def trained_on(ckpt):
-    """The text a checkpoint learned, in words ("not recorded" for older checkpoints)."""
-    text = ckpt.get("text")
-    if not text:
-        return "text not recorded"
-    return f"{text['name']} ({text['characters']:,} characters)"
-
-
-def show_checkpoints(directory=None):
-    """Print every checkpoint in `directory` (default: checkpoints/), newest first: step, best
-    validation loss and the text it was trained on; a file that does not load says why.
-    Returns the names of those that load."""
-    from helpers.course.checkpoint import CheckpointError, load_checkpoint
-    from helpers.course.notebook import shown_path
-
-    directory = _folder(directory)
-    found = _newest_first(directory)
-    if not found:
-        print(
-            f"No checkpoint in {shown_path(directory)} yet: notebook 09 (or `python -m helpers "
-            "train`) makes one."
-        )
-    usable = []
-    for path in found:
-        try:
-            ckpt = load_checkpoint(path)
-        except CheckpointError as error:
-            print(f"  {path.name}: does not load ({error})")
-            continue
-        usable.append(path.name)
-        print(
-            f"  {path.name}: step {ckpt['step']}, best val loss {ckpt['best_val']:.3f}, "
-            f"trained on {trained_on(ckpt)}"
-        )
-    return usable
-
-
-def open_checkpoint(name=None, directory=None):
-    """(path, checkpoint dict) of the checkpoint `name` in `directory` (default: checkpoints/),
-    or of the newest one that loads when `name` is None; (None, None) when there is none."""
-    from helpers.course.checkpoint import CheckpointError, load_checkpoint
-    from helpers.course.notebook import shown_path
-
-    if name is None:
-        return newest_checkpoint(directory)
-    directory = _folder(directory)
-    path = directory / name
-    if not path.is_file():
-        there = ", ".join(sorted(p.name for p in directory.glob("*.pt"))) or "none"
-        raise CheckpointError(
-            f"There is no checkpoint {name!r} in {shown_path(directory)} (there: {there}). Use a "
-            "name from the list above, or None for the newest."
-        )
-    return path, load_checkpoint(path)

@@ -2,9 +2,15 @@
 
 import contextlib
 import io
+import json
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+# Notebook 11's ablation, as bench/modern_ablation.py wrote it: shipped inside the package, so an
+# installed course (no bench/ folder) has it too.
+ABLATION_RESULTS = Path(__file__).resolve().parent / "data" / "modern_ablation.json"
 
 
 def in_notebook():
@@ -93,13 +99,19 @@ def plot_losses(histories, title="loss curves"):
     plt.show()
 
 
+def ablation_results():
+    """Notebook 11's ablation: the results bench/modern_ablation.py stored (its runs, labels,
+    machine and seconds per run), as a dict. They ship with the course, checkout or installed."""
+    return json.loads(ABLATION_RESULTS.read_text(encoding="utf-8"))
+
+
 def plot_ablation(results, title=None):
-    """Notebook 11's ablation (bench/modern_ablation.py's results): one bar per variant, its mean
-    best validation loss minus the lecture model's, both seeds as dots, sorted best first, the
-    lecture's model as the zero line and its two seeds as a grey band. A bar is green (lower) or
-    red (higher) when the difference is larger than both the variant's and the lecture's gap
-    between seeds, grey when it is not. Labels come from results["labels"] where given.
-    Returns the figure."""
+    """Notebook 11's ablation (ablation_results(), from bench/modern_ablation.py): one bar per
+    variant, its mean best validation loss minus the lecture model's, both seeds as dots, sorted
+    best first, the lecture's model as the zero line and its two seeds as a grey band. A bar is
+    green (lower) or red (higher) when the difference is larger than both the variant's and the
+    lecture's gap between seeds, grey when it is not. Labels come from results["labels"] where
+    given. Returns the figure."""
     runs = results["runs"]
     labels = results.get("labels", {})
     losses = {}

@@ -362,10 +362,21 @@ def _replace_block(path, start, end, body):
 LECTURE_START, LECTURE_END = "<!-- lecture-map:start -->", "<!-- lecture-map:end -->"
 
 
+def _needs_checkout():
+    """The runner works on the notebooks and documents of a checkout: installed, it stops with a
+    line saying so (settings.require_checkout), not a traceback."""
+    try:
+        settings.require_checkout("`python -m helpers course`")
+    except settings.NotACheckout as e:
+        sys.exit(f"error: {e}")
+
+
 def update_readme():
     """Rewrite README.md's course map (from notebooks/course_times.json), docs/LECTURE.md's map
     of the lecture (from helpers/course/lecture.py) and WORKSHOP.md's timings."""
     from helpers.course import lecture
+
+    _needs_checkout()
 
     _replace_block(ROOT / "docs" / "LECTURE.md", LECTURE_START, LECTURE_END, lecture.readme_table())
     _replace_block(ROOT / "README.md", MAP_START, MAP_END, render_course_map())
@@ -375,6 +386,7 @@ def update_readme():
 
 def run_course(only=(), inplace=False, outdir=None, solutions=False):
     """Run the chosen notebooks in order and print the table; stop at the first that fails."""
+    _needs_checkout()
     if inplace and settings.smoke():
         sys.exit(
             "error: COURSE_SMOKE=1 with --inplace would replace the stored full-length outputs "

@@ -9,19 +9,53 @@ that says which variable, what it holds and what it may hold.
     COURSE_THREADS=2        CPU threads, instead of the notebook's or the probe's choice
     COURSE_TEXT=path        your own text for the whole course: a UTF-8 file or a folder of
                             .txt files ("tinyshakespeare": the default; see course/corpus.py)
-    COURSE_DATA_DIR=path    where the downloaded corpus is cached (default: data/)
+    COURSE_DATA_DIR=path    where the downloaded corpus is cached (default: data/ in a checkout;
+                            installed, a per-user cache folder, see user_cache_dir())
     COURSE_DATA_MIRROR=dir  a folder holding a verified copy, tried before the network
     COURSE_CHECKPOINT_DIR=d where notebooks 08 and 10 and the training command keep models
-                            (default: checkpoints/; the notebook tests use a temporary one)
+                            (default: checkpoints/ in a checkout; installed, checkpoints/ in the
+                            current folder, beside the notebooks; the notebook tests use a
+                            temporary one)
     COURSE_RECORD_FILE=f    set by the course runner: where notebooks report their figures
+
+A checkout of the course (pyproject.toml and notebooks/ beside helpers/) keeps everything inside
+it. Installed (`pip install`, e.g. on a hosted notebook service) nothing is ever written into the
+installed package: the defaults above move out of it, and the first time one of them is used the
+course prints one line saying where they are and which variable moves them.
 """
 
 import os
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]  # the repository: helpers/course/settings.py -> ../..
+# The folder that holds the `helpers` package (helpers/course/settings.py -> ../..): put it on
+# PYTHONPATH and a new process imports this same copy of the course. In a checkout it is the
+# repository; installed, it is site-packages (or wherever pip put the package).
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+ROOT = PACKAGE_PARENT  # the repository, when in_checkout(): its notebooks, docs and build/
 NOTEBOOKS = ROOT / "notebooks"
 BUILD_DIR = ROOT / "build"  # git-ignored: executed copies of the notebooks
+CACHE_NAME = "gpt-from-scratch-course"  # the course's folder in the per-user cache folder
+
+
+class NotACheckout(RuntimeError):
+    """A maintainer's command (the course runner, README updates) run on an installed copy."""
+
+
+def in_checkout():
+    """True when the course runs from a checkout of its repository (pyproject.toml and
+    notebooks/ beside helpers/), False when it is installed (e.g. in site-packages)."""
+    return (ROOT / "pyproject.toml").is_file() and NOTEBOOKS.is_dir()
+
+
+def require_checkout(what):
+    """ROOT, when in a checkout; else NotACheckout saying that `what` needs one."""
+    if not in_checkout():
+        raise NotACheckout(
+            f"{what} needs a checkout of the course (git clone it, then run it there); this copy "
+            f"is installed in {PACKAGE_PARENT}, without the notebooks and docs it works on."
+        )
+    return ROOT
 
 
 class SettingError(ValueError):
@@ -77,10 +111,46 @@ def text():
     return _get("COURSE_TEXT") or None
 
 
+def user_cache_dir():
+    """The course's folder in this user's cache folder: $XDG_CACHE_HOME (else ~/.cache; on macOS
+    ~/Library/Caches, on Windows %LOCALAPPDATA%) / gpt-from-scratch-course."""
+    base = _get("XDG_CACHE_HOME")
+    if not base and sys.platform == "darwin":
+        base = "~/Library/Caches"
+    if not base and os.name == "nt":
+        base = _get("LOCALAPPDATA")
+    return Path(base or "~/.cache").expanduser() / CACHE_NAME
+
+
+_told = []  # the installed defaults have been said (once per process)
+
+
+def _tell_where():
+    """Installed: say once, the first time a default is used, where the corpus and checkpoints
+    go and which variable moves them (the ones set by a variable are not mentioned)."""
+    if _told:
+        return
+    _told.append(True)
+    where = []
+    if not _get("COURSE_DATA_DIR"):
+        where.append(f"the corpus is cached in {user_cache_dir()} (COURSE_DATA_DIR moves it)")
+    if not _get("COURSE_CHECKPOINT_DIR"):
+        where.append(
+            f"checkpoints go in {Path.cwd() / 'checkpoints'} (COURSE_CHECKPOINT_DIR moves them)"
+        )
+    print(f"The course is installed, not a checkout: {' and '.join(where)}.", flush=True)
+
+
 def data_dir():
-    """Where the corpus is cached: COURSE_DATA_DIR, or data/ in the repository."""
+    """Where the corpus is cached: COURSE_DATA_DIR, else data/ in a checkout, else (installed) the
+    per-user cache folder (user_cache_dir())."""
     value = _get("COURSE_DATA_DIR")
-    return Path(value).expanduser() if value else ROOT / "data"
+    if value:
+        return Path(value).expanduser()
+    if in_checkout():
+        return ROOT / "data"
+    _tell_where()
+    return user_cache_dir()
 
 
 def mirror():
@@ -90,9 +160,16 @@ def mirror():
 
 
 def checkpoint_dir():
-    """Where trained models are kept: COURSE_CHECKPOINT_DIR, or checkpoints/ (git-ignored)."""
+    """Where trained models are kept: COURSE_CHECKPOINT_DIR, else checkpoints/ in a checkout
+    (git-ignored), else (installed) checkpoints/ in the current folder: Jupyter runs a notebook in
+    its own folder, so they are beside the notebooks."""
     value = _get("COURSE_CHECKPOINT_DIR")
-    return Path(value).expanduser() if value else ROOT / "checkpoints"
+    if value:
+        return Path(value).expanduser()
+    if in_checkout():
+        return ROOT / "checkpoints"
+    _tell_where()
+    return Path.cwd() / "checkpoints"
 
 
 def record_file():
