@@ -8,6 +8,8 @@
 - The models the notebooks save (09, 12, 13) and load (10) go to a temporary folder, removed when the
   test session ends: tests never touch checkpoints/ and leave no files behind.
 - stderr (warnings, text progress bars) is never compared with the stored output.
+- Under `make test`'s two workers (pytest-xdist), each notebook's kernel gets the worker's share of
+  the cores (COURSE_THREADS and OMP_NUM_THREADS, unless you set COURSE_THREADS).
 """
 
 import os
@@ -27,6 +29,11 @@ def pytest_configure(config):
         _undo.setenv("COURSE_SMOKE", "1")
     # the stored outputs are tinyshakespeare's, whatever text this machine chose for the course
     _undo.setenv("COURSE_TEXT", "tinyshakespeare")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and not os.environ.get("COURSE_THREADS"):  # each worker's share of the cores
+        share = str(max(1, (os.cpu_count() or 1) // workers))
+        _undo.setenv("COURSE_THREADS", share)
+        _undo.setenv("OMP_NUM_THREADS", share)  # the kernel's PyTorch, from its start
     if "COURSE_CHECKPOINT_DIR" not in os.environ:
         _made.append(tempfile.mkdtemp(prefix="course-test-checkpoints-"))
         _undo.setenv("COURSE_CHECKPOINT_DIR", _made[-1])
@@ -38,14 +45,10 @@ def pytest_unconfigure(config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     from helpers.course.settings import smoke
     from helpers.course.testmode import shorten
 
-    for item in items:  # `make test`'s two workers: a notebook's cells stay together, in order
-        if getattr(item, "cell", None) is not None:
-            item.add_marker(pytest.mark.xdist_group(str(item.path)))
     if not smoke():
         return
     for item in items:

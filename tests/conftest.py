@@ -24,14 +24,28 @@ def tinyshakespeare():
 TINY = GPTConfig(vocab_size=11, context_length=8, n_embd=16, n_head=2, n_layer=2, dropout=0.0)
 
 
+def cores_per_worker():
+    """Under `make test`'s workers (pytest-xdist), each one's share of the cores, else None."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return max(1, (os.cpu_count() or 1) // workers) if workers > 1 else None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def share_the_cores():
-    """Under `make test`'s workers (pytest-xdist), each takes its share of the cores: two workers
-    each running PyTorch on every core would fight over them."""
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    """Each worker takes its share of the cores, and so do the notebooks and commands it starts
+    (COURSE_THREADS and OMP_NUM_THREADS, unless you set COURSE_THREADS): two workers each running
+    PyTorch on every core fight over them (a notebook's cell ran 13 times slower)."""
+    share = cores_per_worker()
+    if share is None:
+        yield
+        return
     old = torch.get_num_threads()
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
-    yield
+    torch.set_num_threads(share)
+    with pytest.MonkeyPatch.context() as mp:
+        if not os.environ.get("COURSE_THREADS"):
+            mp.setenv("COURSE_THREADS", str(share))
+            mp.setenv("OMP_NUM_THREADS", str(share))  # PyTorch's threads in a new process
+        yield
     torch.set_num_threads(old)
 
 

@@ -23,8 +23,8 @@ def outputs(nb):
     )
 
 
-# Each notebook on its own (so the tests' two workers share them out), except 10, which opens the
-# model 09 saves: the two run together, in order.
+# Each notebook in its own test, so that a failure names it; except 10, which opens the model 09
+# saves: the two run together, in order.
 GROUPS = [[p] for p in course_notebooks() if p.stem[:2] not in ("09", "10")]
 GROUPS.insert(9, [p for p in course_notebooks() if p.stem[:2] in ("09", "10")])
 
