@@ -106,7 +106,18 @@ def train_gpt(
             train_config=dataclasses.asdict(cfg),
             text=text,
         )
-        run = Run(model, optimizer, cfg, train_data, device, amp, ranks, title, checkpoint, save)
+        run = Run(
+            model,
+            optimizer,
+            cfg,
+            train_data=train_data,
+            device=device,
+            amp=amp,
+            ranks=ranks,
+            title=title,
+            path=checkpoint,
+            save=save,
+        )
         run.start(resume, forward, scaling)
         run.history.update(
             compile_seconds=round(compile_seconds, 2),
@@ -165,7 +176,7 @@ class Run:
     model) and the hooks `fit` calls. The training clock counts training only: evaluations and
     compiling are left out, so a 3-minute budget is 3 minutes of steps on every machine."""
 
-    def __init__(self, model, optimizer, cfg, train_data, device, amp, ranks, title, path, save):
+    def __init__(self, model, optimizer, cfg, *, train_data, device, amp, ranks, title, path, save):
         self.model, self.optimizer, self.cfg, self.train_data = model, optimizer, cfg, train_data
         self.device, self.amp, self.ranks, self.title = device, amp, ranks, title
         self.path, self.save = path, save  # the checkpoint, and how to write it (None: no file)
