@@ -53,6 +53,14 @@ _PIECES = {
     "lr_wsd": "modern",
     "forward_sliding": "modern",
     "generate_sliding": "modern",
+    "get_stats": "bpe",  # notebook 14
+    "merge": "bpe",
+    "build_vocab": "bpe",
+    "special_pattern": "bpe",
+    "pre_tokenize": "bpe",
+    "tie_break_key": "bpe",
+    "train_bpe": "bpe",
+    "BPETokenizer": "bpe",
 }
 __all__ = list(_PIECES)
 

@@ -1,8 +1,11 @@
 """The command line `python -m helpers <command>` (helpers/course/cli.py).
 
-The commands run as subprocesses on a tiny model and a tiny text, a few steps each.
+The commands run through the command line's own `main`, in this process (see `run`), on a tiny
+model and a tiny text, a few steps each; Ctrl-C and two runs at once run in processes of their own.
 """
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -48,25 +51,37 @@ QUICK = [
 
 
 def run(command, *args, cwd, env=None):
-    """`python -m helpers <command> <args>` in a subprocess, on one thread (tiny models)."""
+    """`python -m helpers <command> <args>` on one thread (tiny models), run in this process by
+    the same `main` that `python -m helpers` calls: its exit status, stdout and stderr, as a
+    subprocess would give them. A new Python and PyTorch for each of this file's ~50 commands
+    took most of its time; the tests that need a process of their own (Ctrl-C, two runs at once)
+    start one with subprocess.Popen."""
+    from helpers.course import cli
+
     threads = (
         ["--threads", "1"] if command in ("train", "sample") and "--threads" not in args else []
     )
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "helpers",
-            *([command] if command else []),
-            *map(str, args),
-            *threads,
-        ],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
+    argv = [*([command] if command else []), *map(str, args), *threads]
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
+    saved_threads, saved_rng = torch.get_num_threads(), torch.get_rng_state()
+    try:
+        os.environ.update(env or {})
+        sys.argv = ["python -m helpers", *argv]  # what resume_command reads
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(argv)
+            except SystemExit as e:  # fail() and argparse end with sys.exit(2)
+                code = e.code if isinstance(e.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        torch.set_num_threads(saved_threads)
+        torch.set_rng_state(saved_rng)
+    return subprocess.CompletedProcess(argv, code or 0, out.getvalue(), err.getvalue())
 
 
 def train(tmp_path, *args, text=TEXT):

@@ -46,5 +46,16 @@ def test_a_notebook_beyond_the_lecture_says_so_honestly():
     assert banner.startswith(lecture.BANNER_START + "\n**Not in the lecture**")
     assert "not part of the lecture" in banner and "**In the lecture**" not in banner
     assert lecture.link("1:46:22") in banner  # the nanoGPT walkthrough, linked to its minute
-    with pytest.raises(ValueError, match="notebook 14 has no chapter of the lecture"):
-        lecture.banner("14")
+    with pytest.raises(ValueError, match="notebook 15 has no chapter of the lecture"):
+        lecture.banner("15")
+
+
+def test_the_subword_notebook_points_to_the_sequel_lecture_at_its_minutes():
+    banner = lecture.banner("14")
+    assert banner.startswith(lecture.BANNER_START + "\n**In the sequel lecture**")
+    assert lecture.SEQUEL_VIDEO in banner and lecture.VIDEO not in banner
+    # the merge loop's chapter, linked to its second of the sequel's video
+    assert f"[0:28:35]({lecture.SEQUEL_VIDEO}&t=1715s) counting consecutive pairs" in banner
+    stamps = [lecture.seconds(stamp) for stamp, _, _ in lecture.SEQUEL_CHAPTERS]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
+    assert "the sequel" in lecture.readme_table()

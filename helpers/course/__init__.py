@@ -77,6 +77,7 @@ _TOOLS = {
         "newest_checkpoint",
         "open_checkpoint",
         "show_checkpoints",
+        "tokenizer_of",
         "trained_on",
     ],
     "playground": [

@@ -36,10 +36,12 @@ from pathlib import Path
 
 import torch
 
+from helpers.bpe import BPETokenizer
 from helpers.course.files import atomic_write
 from helpers.course.notebook import shown_path
 from helpers.gpt import GPT, GPTConfig, generate_with_cache
 from helpers.modern import ModernConfig, ModernGPT, generate_sliding
+from helpers.tokenizer import CharTokenizer
 
 FORMAT = "gpt-from-scratch-course/1"
 
@@ -151,12 +153,23 @@ def validate(ckpt, path="checkpoint"):
         config = config_from_dict(config)
     except (TypeError, ValueError) as e:
         raise bad(f"its config is impossible ({e})") from e
-    vocab = ckpt["vocab"]
-    if len(vocab) != config.vocab_size or len(set(vocab)) != len(vocab):
-        raise bad(
-            f"its vocabulary has {len(vocab)} characters ({len(set(vocab))} distinct) for a "
-            f"model of vocab_size={config.vocab_size}"
-        )
+    if ckpt.get("tokenizer") is not None:  # subword tokens (notebook 14): the merges, not chars
+        try:
+            tokenizer = BPETokenizer.from_dict(ckpt["tokenizer"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise bad(f"its tokenizer cannot be rebuilt ({e})") from e
+        if tokenizer.vocab_size != config.vocab_size:
+            raise bad(
+                f"its tokenizer has {tokenizer.vocab_size:,} tokens for a model of "
+                f"vocab_size={config.vocab_size:,}: the two come from different runs"
+            )
+    else:
+        vocab = ckpt["vocab"]
+        if len(vocab) != config.vocab_size or len(set(vocab)) != len(vocab):
+            raise bad(
+                f"its vocabulary has {len(vocab)} characters ({len(set(vocab))} distinct) for a "
+                f"model of vocab_size={config.vocab_size}"
+            )
     with torch.device("meta"):
         expected = {k: tuple(v.shape) for k, v in build_model(config).state_dict().items()}
     found = {
@@ -199,9 +212,9 @@ def save_checkpoint(
 ):
     """Write a checkpoint atomically (temporary file in the same folder, then os.replace).
 
-    `vocab` is the tokenizer's characters (stored as one string), `config` a GPTConfig (stored
-    as a dict). Extra keyword values (plain data: numbers, strings, lists, dicts) are stored
-    too.
+    `vocab` is the tokenizer's characters (stored as one string) or a BPETokenizer (its merges
+    and special tokens are stored: see tokenizer_record), `config` a GPTConfig (stored as a dict).
+    Extra keyword values (plain data: numbers, strings, lists, dicts) are stored too.
     """
     path = Path(path)
     if not _held(path):  # a run that owns the file was checked once, when it took it
@@ -210,7 +223,7 @@ def save_checkpoint(
         "format": FORMAT,
         "run_id": run_id,
         "config": dataclasses.asdict(config),
-        "vocab": "".join(vocab),
+        **tokenizer_record(vocab),
         "model": model.state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "step": int(step),
@@ -248,9 +261,43 @@ def remove_stale_temporaries(path):
             leftover.unlink()
 
 
+def tokenizer_record(vocab):
+    """What a checkpoint stores of its tokenizer: {"vocab": its characters, "tokenizer": None}
+    for characters (a string, a list, or a CharTokenizer), or {"vocab": "", "tokenizer": the
+    merges and special tokens} for a BPETokenizer: never the text it was trained on."""
+    if isinstance(vocab, BPETokenizer):
+        return {"vocab": "", "tokenizer": vocab.to_dict()}
+    return {"vocab": "".join(getattr(vocab, "chars", vocab)), "tokenizer": None}
+
+
+def tokenizer_of(ckpt):
+    """The tokenizer a checkpoint was trained with: a CharTokenizer (notebook 01) or a
+    BPETokenizer (notebook 14)."""
+    if ckpt.get("tokenizer") is not None:
+        return BPETokenizer.from_dict(ckpt["tokenizer"])
+    return CharTokenizer(ckpt["vocab"])
+
+
+def describe_tokenizer(ckpt):
+    """A checkpoint's tokenizer in words: "65 characters" or "BPE, 1,024 tokens"."""
+    if ckpt.get("tokenizer") is not None:
+        return f"byte-level BPE, {ckpt['config']['vocab_size']:,} tokens"
+    return f"{len(ckpt['vocab'])} characters"
+
+
 def check_compatible(ckpt, config, vocab):
     """Raise CheckpointError when `ckpt` was made for another vocabulary or model shape."""
-    stored_vocab, vocab = ckpt["vocab"], "".join(vocab)
+    stored, wanted = ckpt.get("tokenizer"), tokenizer_record(vocab)["tokenizer"]
+    if stored != wanted:
+        raise CheckpointRefused(
+            f"Tokenizer mismatch: the checkpoint was trained on {describe_tokenizer(ckpt)}, this "
+            f"run asks for {'byte-level BPE, ' if wanted else ''}{config.vocab_size:,} "
+            f"{'tokens' if wanted else 'characters'}"
+            + (" with other merges" if stored and wanted else "")
+            + ". Resume with the text and --tokenizer/--vocab-size it was trained with, or start "
+            "a new run."
+        )
+    stored_vocab, vocab = ckpt["vocab"], tokenizer_record(vocab)["vocab"]
     if stored_vocab != vocab:
         only_ckpt = sorted(set(stored_vocab) - set(vocab))
         only_here = sorted(set(vocab) - set(stored_vocab))
@@ -377,8 +424,14 @@ def show_checkpoints(directory=None):
             continue
         usable.append(path.name)
         print(
-            f"  {path.name}: step {ckpt['step']}, best val loss {ckpt['best_val']:.3f}, "
-            f"trained on {trained_on(ckpt)}"
+            f"  {path.name}: step {ckpt['step']}, best val loss {ckpt['best_val']:.3f}"
+            + (
+                f" ({ckpt['bits_per_char']:.3f} bits per character)"
+                if "bits_per_char" in ckpt
+                else ""
+            )
+            + (f", {describe_tokenizer(ckpt)}" if ckpt.get("tokenizer") else "")
+            + f", trained on {trained_on(ckpt)}"
         )
     return usable
 

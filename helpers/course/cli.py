@@ -18,6 +18,8 @@ import dataclasses
 import importlib.util
 import os
 import sys
+import time
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -121,6 +123,18 @@ def build_parser():
         type=Path,
         help="a UTF-8 text file or a folder of .txt files (default: COURSE_TEXT, the choice made "
         "in notebook 00, or tinyshakespeare)",
+    )
+    train.add_argument(
+        "--tokenizer",
+        choices=("char", "bpe"),
+        default="char",
+        help="char: one token per character (notebook 01); bpe: byte-level BPE subword tokens "
+        "trained on the training split (notebook 14)",
+    )
+    train.add_argument(
+        "--vocab-size",
+        type=int,
+        help="with --tokenizer bpe: tokens in all, at least 256 (default 1024)",
     )
     _device_options(train)
     for name, options in {**MODEL_OPTIONS, **TRAIN_OPTIONS}.items():
@@ -295,7 +309,6 @@ def train(args, device, ranks=None):
     the checkpoint: it takes the file, checks a resume, and refuses another run's file."""
     import torch
 
-    from helpers import CharTokenizer, train_val_split
     from helpers.course import distributed
     from helpers.course.checkpoint import (
         CheckpointError,
@@ -320,9 +333,7 @@ def train(args, device, ranks=None):
         except CheckpointError as e:
             fail(e)
     corpus = _read_text(args.text)
-    tokenizer = CharTokenizer.from_text(corpus.text)
-    data = torch.tensor(tokenizer.encode(corpus.text), dtype=torch.long)
-    train_data, val_data = train_val_split(data)
+    tokenizer, train_data, val_data, tokens_per_char = _tokenize(args, corpus.text)
 
     model_config, train_config = preset(name, tokenizer.vocab_size)
     given = {k: getattr(args, k) for k in {**MODEL_OPTIONS, **TRAIN_OPTIONS}}
@@ -341,7 +352,7 @@ def train(args, device, ranks=None):
         fail(e)
     if len(val_data) <= model_config.context_length:
         fail(
-            f"the validation split ({len(val_data):,} characters, the last 10% of the text) is "
+            f"the validation split ({len(val_data):,} tokens, the last 10% of the text) is "
             f"not longer than the context ({model_config.context_length}): give a text of at "
             f"least {10 * (model_config.context_length + 1):,} characters, or a shorter "
             "--context-length."
@@ -376,7 +387,7 @@ def train(args, device, ranks=None):
             train_data,
             val_data,
             train_config,
-            vocab=tokenizer.chars,
+            vocab=tokenizer.chars if args.tokenizer == "char" else tokenizer,
             device=device,
             checkpoint=out if ranks.main else None,  # under torchrun, rank 0 writes
             overwrite=args.overwrite,
@@ -384,6 +395,7 @@ def train(args, device, ranks=None):
             title=name,
             text=corpus.about(),
             ranks=ranks,
+            tokens_per_char=tokens_per_char,
         )
     except CheckpointRefused as e:  # refused before the first step: another run's file, ...
         fail(e)
@@ -395,8 +407,9 @@ def train(args, device, ranks=None):
         print(f"{history['stopped']}. To continue: {resume_command(out, ranks)}")
         return 130  # the exit status of a program stopped by Ctrl-C
     print(
-        f"best val loss {history['best_val']:.4f} at step {history['best_step']} "
-        f"({history['train_seconds']:.0f} s of training); saved in {out}"
+        f"best val loss {history['best_val']:.4f} per token, "
+        f"{history['best_bits_per_char']:.3f} bits per character, at step "
+        f"{history['best_step']} ({history['train_seconds']:.0f} s of training); saved in {out}"
     )
     if args.sample_chars > 0 and ranks.main:
         torch.manual_seed(train_config.seed)
@@ -404,6 +417,41 @@ def train(args, device, ranks=None):
         ids = generate_fast(model, start, args.sample_chars)[0].tolist()
         print("-" * 40 + "\n" + tokenizer.decode(ids))
     return 0
+
+
+def _tokenize(args, text):
+    """(tokenizer, train ids, val ids, the val text's tokens per character). The text is split
+    first, 90% / 10% of its characters, so that every tokenizer is judged on the same validation
+    text, and a BPE tokenizer learns its merges from the training part only."""
+    import torch
+
+    from helpers import BPETokenizer, CharTokenizer, train_val_split
+
+    if args.tokenizer == "char":
+        if args.vocab_size is not None:
+            fail("--vocab-size is for --tokenizer bpe: characters make their own vocabulary.")
+        tokenizer = CharTokenizer.from_text(text)
+        data = torch.tensor(tokenizer.encode(text), dtype=torch.long)
+        return tokenizer, *train_val_split(data), 1.0
+    n = int(0.9 * len(text))
+    vocab_size = 1024 if args.vocab_size is None else args.vocab_size
+    start = time.perf_counter()
+    try:
+        with warnings.catch_warnings(record=True) as notices:
+            warnings.simplefilter("always")
+            tokenizer = BPETokenizer.from_text(text[:n], vocab_size)
+    except ValueError as e:
+        fail(e)
+    for notice in notices:
+        print(f"note: {notice.message}")
+    train_ids, val_ids = tokenizer.encode(text[:n]), tokenizer.encode(text[n:])
+    print(
+        f"tokenizer: byte-level BPE, {tokenizer.vocab_size:,} tokens learned from the training "
+        f"split in {time.perf_counter() - start:.1f} s; {n / len(train_ids):.2f} characters per "
+        "token"
+    )
+    as_tensor = partial(torch.tensor, dtype=torch.long)
+    return tokenizer, as_tensor(train_ids), as_tensor(val_ids), len(val_ids) / (len(text) - n)
 
 
 def resume_command(out, ranks=None):
@@ -428,12 +476,12 @@ def resume_command(out, ranks=None):
 def sample(args, device):
     import torch
 
-    from helpers import CharTokenizer
     from helpers.course.checkpoint import (
         CheckpointError,
         generate_fast,
         load_checkpoint,
         model_from_checkpoint,
+        tokenizer_of,
         trained_on,
     )
     from helpers.course.playground import prompt_ids
@@ -449,7 +497,7 @@ def sample(args, device):
     except CheckpointError as e:
         fail(e)
     model = model_from_checkpoint(ckpt, device)
-    tokenizer = CharTokenizer(ckpt["vocab"])
+    tokenizer = tokenizer_of(ckpt)  # characters, or the BPE merges the checkpoint carries
     fingerprint = (ckpt.get("text") or {}).get("fingerprint")
     print(
         f"trained on: {trained_on(ckpt)}" + (f", fingerprint {fingerprint}" if fingerprint else ""),

@@ -464,13 +464,16 @@ NOTEBOOK_TITLES = {
     "11": "the modern GPT",
     "12": "training the modern GPT",
     "13": "many GPUs",
+    "14": "subword tokens",
 }
+# Notebooks past the main road (13 ends it): a box names them only on their own roadmap.
+PAST_THE_ROAD = ("14",)
 HERE, DONE, AHEAD = "#f6b26b", "#e8f0e0", "white"  # this notebook's pieces, earlier, later
 
 # (key, x, y, width, title, detail, notebooks that build or change it); x, y: the box's centre
 _STATIONS = [
     ("text", 0.95, 3.2, "text", "1.1M characters", ("01",)),
-    ("tokens", 2.95, 3.2, "tokenizer", "char -> id", ("01",)),
+    ("tokens", 2.95, 3.2, "tokenizer", "char -> id", ("01", "14")),
     ("batches", 4.95, 3.2, "batches", "(B, T) ids", ("02",)),
     ("embed", 6.95, 3.2, "embeddings", "token + position", ("03", "05", "11")),
     ("heads", 8.95, 3.64, "attention", "mask, heads", ("04", "05", "06", "11")),
@@ -487,7 +490,7 @@ _STATIONS = [
 def roadmap(notebook="00"):
     """The course on one page: the GPT's pieces left to right, training and sampling under them.
 
-    The pieces `notebook` ("00" to "13") builds or changes are lit, those of earlier notebooks
+    The pieces `notebook` ("00" to "14") builds or changes are lit, those of earlier notebooks
     shaded as done. Every notebook opens with it; notebook 00 shows the whole road unlit.
     """
     number = f"{int(notebook):02d}" if str(notebook).isdigit() else str(notebook)
@@ -509,7 +512,8 @@ def roadmap(notebook="00"):
             color = AHEAD
         h = 0.62 if key in ("heads", "ffwd") else 0.9
         boxes[key] = _box(ax, x, y, 1.6, h, name, detail, color=color)
-        label = "notebook " + ", ".join(notebooks)
+        shown = [n for n in notebooks if n not in PAST_THE_ROAD or n == number]
+        label = "notebook " + ", ".join(shown)
         _text(ax, x, y - h / 2 - 0.15, label, SMALL, color=GREY)
     # the stack of blocks around attention and feed-forward
     ax.add_patch(Rectangle((8.05, 2.05), 1.8, 1.95, fill=False, ec=GREY, lw=1.2, ls="--", zorder=0))

@@ -1,7 +1,7 @@
 """Clear errors for input a taught piece cannot use, kept out of the taught code.
 
-The tokenizer (notebook 01), the batching functions (02), the heads (05, 06) and the block (07)
-call these in one line each, so a learner reads the idea at the lecture's size and still gets a
+The tokenizers (notebooks 01 and 14), the batching functions (02), the heads (05, 06) and the
+block (07) call these in one line each, so a learner reads the idea at the lecture's size and still gets a
 message that says what to change, instead of a bare KeyError or a crash deep inside torch.
 
     require_known("abcz", {"a": 0, "b": 1, "c": 2})
@@ -14,6 +14,8 @@ message that says what to change, instead of a bare KeyError or a crash deep ins
         ValueError: n_embd=30 is not divisible by n_head=4: each head gets n_embd // n_head
         channels. Pick e.g. n_head=3.
 """
+
+from pathlib import Path
 
 
 def require_vocabulary(chars):
@@ -92,3 +94,42 @@ def require_heads_divide(n_embd, n_head):
             f"n_embd={n_embd} is not divisible by n_head={n_head}: each head gets "
             f"n_embd // n_head channels. Pick e.g. n_head={nearest_head_count(n_embd, n_head)}."
         )
+
+
+def require_text(text):
+    """The text a tokenizer trains on (notebook 14's train_bpe): `text` itself, or the file it
+    names. A `pathlib.Path` always names a file, and so does a str of one line that ends in ".txt"
+    (an error if there is no such file); any other str is the text itself."""
+    if isinstance(text, str) and text.endswith(".txt") and "\n" not in text:
+        if not Path(text).is_file():
+            raise ValueError(
+                f"{text!r} looks like a file name, but there is no such file. Check the path, "
+                "or pass the text itself (a str that is not one line ending in .txt)."
+            )
+        text = Path(text)
+    if isinstance(text, Path):
+        return text.read_text(encoding="utf-8")
+    if not isinstance(text, str):
+        raise ValueError(
+            f"Train on a str (the text) or a path to a UTF-8 text file, not a "
+            f"{type(text).__name__}. For bytes, decode them first: data.decode('utf-8')."
+        )
+    return text
+
+
+def require_special_tokens(special_tokens):
+    """The special tokens (notebook 14) as a list, or a ValueError if one is not a str, is empty
+    or is repeated."""
+    if isinstance(special_tokens, str):  # a lone "<|endoftext|>" would become 13 tokens
+        special_tokens = [special_tokens]
+    special_tokens = list(special_tokens)
+    for token in special_tokens:
+        if not isinstance(token, str) or not token:
+            raise ValueError(
+                f"Special token {token!r} is not a non-empty str: give each special token as "
+                "its text, e.g. special_tokens=['<|endoftext|>']."
+            )
+    if len(set(special_tokens)) != len(special_tokens):
+        twice = next(t for t in special_tokens if special_tokens.count(t) > 1)
+        raise ValueError(f"Special token {twice!r} is given twice; give each special token once.")
+    return special_tokens

@@ -90,6 +90,27 @@ BEYOND = {
     "train.py runs under torchrun with DistributedDataParallel.",
 }
 
+# The sequel lecture, on the tokenizer (notebook 14): the chapters of its video's description
+# that the notebook covers. The others (the web UI, SentencePiece, multimodal tokens, the quirks
+# of LLMs traced to tokens) are talk, in the video only.
+SEQUEL_VIDEO = "https://www.youtube.com/watch?v=zduSFxRajkE"
+SEQUEL_TITLE = "Let's build the GPT Tokenizer"
+SEQUEL_CHAPTERS = [
+    ("0:14:56", "strings in Python, Unicode code points", "14"),
+    ("0:18:15", "Unicode byte encodings, ASCII, UTF-8, UTF-16, UTF-32", "14"),
+    ("0:23:50", "Byte Pair Encoding (BPE) algorithm walkthrough", "14"),
+    ("0:27:02", "starting the implementation", "14"),
+    ("0:28:35", "counting consecutive pairs, finding most common pair", "14"),
+    ("0:30:36", "merging the most common pair", "14"),
+    ("0:34:58", "training the tokenizer: adding the while loop, compression ratio", "14"),
+    ("0:42:47", "decoding tokens to strings", "14"),
+    ("0:48:21", "encoding strings to tokens", "14"),
+    ("0:57:36", "regex patterns to force splits across categories", "14"),
+    ("1:11:38", "tiktoken library intro, differences between GPT-2/GPT-4 regex", "14"),
+    ("1:18:26", "special tokens, tiktoken handling of, GPT-2/GPT-4 differences", "14"),
+    ("1:43:27", "how to set vocabulary set? revisiting gpt.py transformer", "14"),
+]
+
 BANNER_START = "<!-- lecture-banner -->"  # the notebook's first cell holds the banner after this
 
 
@@ -98,13 +119,21 @@ def seconds(stamp):
     return 3600 * h + 60 * m + s
 
 
-def link(stamp):
-    return f"[{stamp}]({VIDEO}&t={seconds(stamp)}s)"
+def link(stamp, video=VIDEO):
+    return f"[{stamp}]({video}&t={seconds(stamp)}s)"
 
 
 def banner(number):
-    """The markdown banner of notebook `number` ("00" ... "13"): the chapters it covers, linked.
+    """The markdown banner of notebook `number` ("00" ... "14"): the chapters it covers, linked.
     A notebook beyond the lecture (BEYOND) says that it is, and why."""
+    sequel = [(stamp, title) for stamp, title, nb in SEQUEL_CHAPTERS if nb == number]
+    if sequel:
+        lines = [BANNER_START, f"**In the sequel lecture** ([{SEQUEL_TITLE}]({SEQUEL_VIDEO})):"]
+        lines += [
+            f"{link(stamp, SEQUEL_VIDEO)} {title}" + ("  " if i < len(sequel) - 1 else "")
+            for i, (stamp, title) in enumerate(sequel)
+        ]
+        return "\n".join(lines)
     chapters = [(stamp, title) for stamp, title, nb in CHAPTERS if nb == number]
     if not chapters:
         if number not in BEYOND:
@@ -129,7 +158,13 @@ def banner(number):
 
 
 def readme_table():
-    """docs/LECTURE.md's table: every chapter, its time, and the notebook that covers it."""
+    """docs/LECTURE.md's table: every chapter, its time, and the notebook that covers it; then
+    the sequel lecture's chapters that notebook 14 covers."""
     rows = ["| time | chapter of the lecture | notebook |", "|---:|---|---|"]
     rows += [f"| {link(stamp)} | {title} | {nb} |" for stamp, title, nb in CHAPTERS]
+    rows += ["", f"The sequel, [{SEQUEL_TITLE}]({SEQUEL_VIDEO}), in notebook 14:", ""]
+    rows += ["| time | chapter of the sequel | notebook |", "|---:|---|---|"]
+    rows += [
+        f"| {link(stamp, SEQUEL_VIDEO)} | {title} | {nb} |" for stamp, title, nb in SEQUEL_CHAPTERS
+    ]
     return "\n".join(rows)

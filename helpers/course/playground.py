@@ -18,8 +18,11 @@ from helpers.course.checkpoint import generate_fast
 def prompt_ids(tokenizer, prompt):
     """Encode `prompt`, dropping characters outside the vocabulary; returns (ids, dropped chars).
 
-    An empty prompt (or one with nothing left) starts from id 0, the newline, as the lecture does.
+    An empty prompt (or one with nothing left) starts from a newline, as the lecture does: id 0
+    for characters. Subword tokens (notebook 14) are built on bytes: no character is unknown.
     """
+    if not hasattr(tokenizer, "stoi"):  # byte-level BPE encodes every string
+        return tokenizer.encode(prompt) or tokenizer.encode("\n"), []
     dropped = sorted({ch for ch in prompt if ch not in tokenizer.stoi})
     ids = tokenizer.encode("".join(ch for ch in prompt if ch in tokenizer.stoi))
     return (ids or [0]), dropped

@@ -57,6 +57,7 @@ def train_gpt(
     title="GPT",
     text=None,
     ranks=None,
+    tokens_per_char=1.0,
 ):
     """Train `model` (a GPT or ModernGPT) with notebook 09's `fit`; return the history.
 
@@ -75,6 +76,11 @@ def train_gpt(
 
     `ranks` (helpers/course/distributed.py) trains this process's share of each batch, as one
     rank of a run started by torchrun; only the rank given a `checkpoint` saves.
+
+    `tokens_per_char` is the validation text's tokens per character (1 for characters, fewer for
+    subword tokens, notebook 14): the val loss per token times it, over ln 2, is the val loss in
+    bits per character, which compares runs with different tokenizers. The checkpoint stores it
+    ("bits_per_char"), and so does the history ("best_bits_per_char").
     """
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     ranks = ranks or distributed.SINGLE
@@ -117,6 +123,7 @@ def train_gpt(
             title=title,
             path=checkpoint,
             save=save,
+            tokens_per_char=tokens_per_char,
         )
         run.start(resume, forward, scaling)
         run.history.update(
@@ -176,10 +183,25 @@ class Run:
     model) and the hooks `fit` calls. The training clock counts training only: evaluations and
     compiling are left out, so a 3-minute budget is 3 minutes of steps on every machine."""
 
-    def __init__(self, model, optimizer, cfg, *, train_data, device, amp, ranks, title, path, save):
+    def __init__(
+        self,
+        model,
+        optimizer,
+        cfg,
+        *,
+        train_data,
+        device,
+        amp,
+        ranks,
+        title,
+        path,
+        save,
+        tokens_per_char=1.0,
+    ):
         self.model, self.optimizer, self.cfg, self.train_data = model, optimizer, cfg, train_data
         self.device, self.amp, self.ranks, self.title = device, amp, ranks, title
         self.path, self.save = path, save  # the checkpoint, and how to write it (None: no file)
+        self.tokens_per_char = tokens_per_char
         self.history = {"step": [], "train": [], "val": [], "seconds": [], "lr": []}
         self.history.update(step_loss=[], step_lr=[])
         self.step, self.best_val, self.seconds = 0, math.inf, 0.0
@@ -286,12 +308,22 @@ class Run:
             self.bar.set_postfix(val=f"{val:.3f}", lr=f"{lr:.1e}")
         self.stale = 0 if improved else self.stale + 1
         if improved and self.save:
-            self.save(step=at_step, best_val=val, train_seconds=self.seconds, history=history)
+            self.save(
+                step=at_step,
+                best_val=val,
+                bits_per_char=self.bits_per_char(val),
+                train_seconds=self.seconds,
+                history=history,
+            )
             self.saved = (at_step, val)
         self.clock = time.perf_counter()  # evaluations are not training time
         patience = self.cfg.patience
         stop = "patience" if patience is not None and self.stale >= patience else None
         return distributed.from_main(stop, self.ranks)  # every rank stops where rank 0 does
+
+    def bits_per_char(self, val):
+        """A val loss per token (in nats) as bits per character: the same for every tokenizer."""
+        return val * self.tokens_per_char / math.log(2)
 
     def diverged(self, what, value, at_step):
         kept = (
@@ -350,6 +382,8 @@ class Run:
         self.history.update(
             best_val=result["best_val"],
             best_step=result["best_step"],
+            best_bits_per_char=self.bits_per_char(result["best_val"]),
+            tokens_per_char=self.tokens_per_char,
             train_seconds=self.seconds,
             stopped=reason,
         )
