@@ -6,6 +6,7 @@ model and a tiny text, a few steps each; Ctrl-C and two runs at once run in proc
 
 import contextlib
 import io
+import math
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 import torch
 
 from helpers import CharTokenizer
-from helpers.course import load_checkpoint, model_from_checkpoint
+from helpers.course import load_checkpoint, model_from_checkpoint, tokenizer_of
 
 ROOT = Path(__file__).resolve().parent.parent
 LINES = [
@@ -483,3 +484,105 @@ def test_the_modern_preset_trains_resumes_and_samples_past_its_context(tmp_path)
     assert all(s.returncode == 0 for s in samples), samples[0].stderr + samples[1].stderr
     assert samples[0].stdout == samples[1].stdout  # 44 characters: past the context of 16
     assert len(samples[0].stdout) == 4 + 40 + 1
+
+
+# --- subword tokens (notebook 14) ---------------------------------------------------------------
+
+
+def test_bpe_tokens_train_report_bits_per_character_and_sample_from_the_checkpoint(tmp_path):
+    """--tokenizer bpe on a text in another script: the merges learned from the training split,
+    the loss in bits per character, a checkpoint that carries its tokenizer, and sample reading
+    it back; resuming asks for the same tokenizer."""
+    from helpers.course.corpus import in_greek_letters
+
+    text = in_greek_letters(TEXT)
+    result = train(
+        tmp_path, "--max-iters", "10", "--tokenizer", "bpe", "--vocab-size", "300", text=text
+    )
+    assert result.returncode == 0, result.stderr
+    assert "tokenizer: byte-level BPE, 300 tokens learned from the training split" in result.stdout
+    ckpt = load_checkpoint(tmp_path / "ck.pt")
+    assert ckpt["vocab"] == "" and ckpt["tokenizer"]["type"] == "byte-level BPE"
+    assert len(ckpt["tokenizer"]["merges"]) == 300 - 256 and ckpt["config"]["vocab_size"] == 300
+    assert "merges" in ckpt["tokenizer"] and text[:50] not in str(ckpt["tokenizer"])  # not the text
+    n = int(0.9 * len(text))
+    tokenizer = tokenizer_of(ckpt)
+    tokens_per_char = len(tokenizer.encode(text[n:])) / len(text[n:])
+    assert tokens_per_char < 0.9  # 44 merges already join Greek letters' two bytes, and more
+    expected = ckpt["best_val"] * tokens_per_char / math.log(2)
+    assert math.isclose(ckpt["bits_per_char"], expected, rel_tol=1e-9)
+    assert f"{ckpt['best_val']:.4f} per token, {expected:.3f} bits per character" in result.stdout
+
+    sampled = run(
+        "sample", "--checkpoint", tmp_path / "ck.pt", "--prompt", "φιρστ ςιτιζεν:",
+        "--max-new-tokens", "20", cwd=tmp_path,
+    )  # fmt: skip
+    assert sampled.returncode == 0, sampled.stderr
+    assert sampled.stdout.startswith("φιρστ ςιτιζεν:") and "never seen" not in sampled.stderr
+
+    resumed = train(
+        tmp_path,
+        "--max-iters",
+        "15",
+        "--resume",
+        "--tokenizer",
+        "bpe",
+        "--vocab-size",
+        "300",
+        text=text,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    other = train(
+        tmp_path,
+        "--max-iters",
+        "20",
+        "--resume",
+        "--tokenizer",
+        "bpe",
+        "--vocab-size",
+        "290",
+        text=text,
+    )
+    assert other.returncode == 2 and "Tokenizer mismatch" in other.stderr
+    chars = train(tmp_path, "--max-iters", "20", "--resume", text=text)
+    assert (
+        chars.returncode == 2
+        and "Tokenizer mismatch: the checkpoint was trained on byte-level BPE" in chars.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--tokenizer", "bpe", "--vocab-size", "255"], "vocab_size=255 is too small"),
+        (["--vocab-size", "512"], "--vocab-size is for --tokenizer bpe"),
+        (["--tokenizer", "words"], "invalid choice: 'words'"),
+    ],
+)
+def test_bad_tokenizer_values_get_an_error_line(tmp_path, args, message):
+    result = train(tmp_path, "--max-iters", "2", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert not (tmp_path / "ck.pt").exists()
+
+
+def test_more_merges_than_the_text_allows_stop_with_a_notice(tmp_path):
+    result = train(tmp_path, "--max-iters", "2", "--tokenizer", "bpe", "--vocab-size", "5000")
+    assert result.returncode == 0, result.stderr
+    assert "note: Stopped after" in result.stdout and "merges asked for" in result.stdout
+    size = load_checkpoint(tmp_path / "ck.pt")["config"]["vocab_size"]
+    assert 256 < size < 5000 and f"byte-level BPE, {size:,} tokens" in result.stdout
+
+
+def test_a_checkpoint_whose_tokenizer_does_not_fit_its_model_is_refused(tmp_path):
+    assert (
+        train(tmp_path, "--max-iters", "2", "--tokenizer", "bpe", "--vocab-size", "300").returncode
+        == 0
+    )
+    ckpt = load_checkpoint(tmp_path / "ck.pt")
+    ckpt["tokenizer"]["merges"] = ckpt["tokenizer"]["merges"][:-1]  # 299 tokens for 300 rows
+    torch.save(ckpt, tmp_path / "bad.pt")
+    result = run("sample", "--checkpoint", tmp_path / "bad.pt", cwd=tmp_path)
+    assert (
+        result.returncode == 2
+        and "its tokenizer has 299 tokens for a model of vocab_size=300" in result.stderr
+    )

@@ -44,6 +44,7 @@ _TOOLS = {
     "plotting": [
         "LiveLossPlot",
         "ablation_results",
+        "bpe_results",
         "no_live_plots",
         "plot_ablation",
         "plot_losses",
@@ -64,6 +65,8 @@ _TOOLS = {
         "require_heads_divide",
         "require_known",
         "require_positive",
+        "require_special_tokens",
+        "require_text",
         "require_vocabulary",
     ],
     "presets": ["PRESETS", "TrainConfig", "preset"],

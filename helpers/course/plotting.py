@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import statistics
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -11,6 +12,7 @@ from matplotlib.figure import Figure
 # Notebook 11's ablation, as bench/modern_ablation.py wrote it: shipped inside the package, so an
 # installed course (no bench/ folder) has it too.
 ABLATION_RESULTS = Path(__file__).resolve().parent / "data" / "modern_ablation.json"
+BPE_RESULTS = Path(__file__).resolve().parent / "data" / "bpe_compare.json"
 
 
 def in_notebook():
@@ -103,6 +105,49 @@ def ablation_results():
     """Notebook 11's ablation: the results bench/modern_ablation.py stored (its runs, labels,
     machine and seconds per run), as a dict. They ship with the course, checkout or installed."""
     return json.loads(ABLATION_RESULTS.read_text(encoding="utf-8"))
+
+
+def bpe_results():
+    """Notebook 14's comparison: the runs bench/bpe_compare.py stored (characters and BPE
+    vocabularies, two seeds each, in bits per character), as a dict. Ships with the course."""
+    return json.loads(BPE_RESULTS.read_text(encoding="utf-8"))
+
+
+def plot_bpe_comparison(results, preset="cpu"):
+    """Bits per character against vocabulary size for one preset's runs (bpe_results()): each
+    seed a dot, the mean a line; characters at their own vocabulary size, marked apart; and, on
+    a second axis, the parameters of the embedding and output layers, which grow with it."""
+    runs = [r for r in results["runs"] if r["preset"] == preset]
+    char = [r for r in runs if r["variant"].endswith("char")]
+    bpe = sorted(
+        (r for r in runs if not r["variant"].endswith("char")), key=lambda r: r["vocab_size"]
+    )
+    sizes = sorted({r["vocab_size"] for r in bpe})
+    means = [
+        statistics.mean(r["bits_per_char"] for r in bpe if r["vocab_size"] == v) for v in sizes
+    ]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(sizes, means, "o-", color="C0", label="BPE, mean of the seeds")
+    ax.scatter([r["vocab_size"] for r in bpe], [r["bits_per_char"] for r in bpe], color="C0",
+               s=14, alpha=0.5, label="BPE, each seed")  # fmt: skip
+    if char:
+        ax.scatter([r["vocab_size"] for r in char], [r["bits_per_char"] for r in char],
+                   marker="s", color="C3", label="characters, each seed")  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("vocabulary size (tokens)")
+    ax.set_ylabel("validation bits per character")
+    ax.set_title(f"The {preset} preset's model, {results['seconds']:g} s of training per run")
+    ax.grid(alpha=0.3)
+    params = ax.twinx()
+    tables = {r["vocab_size"]: r["table_parameters"] for r in runs}
+    xs = sorted(tables)
+    params.plot(xs, [tables[v] / 1e3 for v in xs], "--", color="grey", alpha=0.7,
+                label="embedding + output parameters")  # fmt: skip
+    params.set_ylabel("embedding + output parameters (thousands)", color="grey")
+    lines, labels = ax.get_legend_handles_labels()
+    more, more_labels = params.get_legend_handles_labels()
+    ax.legend(lines + more, labels + more_labels, fontsize=8, loc="upper center")
+    return fig
 
 
 def plot_ablation(results, title=None):

@@ -61,6 +61,7 @@ SWAPS = {
     "13_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
         ("eval_interval = 10", "eval_interval = 30"),
     ],
+    "14_subword_tokens": [("time_budget = 90", "time_budget = 2")],
     "10_playground": [
         (
             "train_config.time_budget = 60",

@@ -31,6 +31,7 @@ from .nb10_playground import check_continuation_logprob, check_most_likely_next
 from .nb11_modern_gpt import check_rope_interleaved, check_swiglu_width
 from .nb12_training_modern_gpt import check_orthogonalize_svd, check_sliding_cache_floats
 from .nb13_many_gpus import check_accumulated_grads, check_batch_shares
+from .nb14_subword_tokens import check_encode_with_merges, check_merge_and_count
 
 __all__ = [
     "Verdict",
@@ -65,4 +66,6 @@ __all__ = [
     "check_sliding_cache_floats",
     "check_batch_shares",
     "check_accumulated_grads",
+    "check_encode_with_merges",
+    "check_merge_and_count",
 ]
