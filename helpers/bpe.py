@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import regex
 
-from helpers.course.guards import require_known, require_special_tokens, require_text
+from helpers.course.guards import require_bpe_training, require_known, require_tokenizer
 
 # GPT-2's pre-tokenizer: English contractions, letters, digits, other symbols, each run with at
 # most one space in front of it, and whitespace. BPE merges only inside one of these pieces, so
@@ -19,9 +19,6 @@ GPT2_SPLIT_PATTERN = regex.compile(
 # Characters at the end of a text that the next characters can still change the pieces of: a
 # contraction looks two characters past its start ("'l" may become "'ll"), whitespace one.
 LOOKAHEAD = 2
-
-# A cache of pre-tokens larger than this is emptied, so that encoding a stream stays bounded.
-CACHE_LIMIT = 100_000
 
 
 def get_stats(ids, counts=None):
@@ -52,54 +49,29 @@ def merge(ids, pair, idx):
     return newids
 
 
-def build_vocab(merges, special_tokens=()):
-    """id -> bytes: the special tokens, then the 256 single bytes, then one token per merge.
-
-    The ordinary tokens (bytes and merges) must all differ: a ValueError otherwise, or if a merge
-    joins a token that does not exist yet. Taught in notebook 14.
-    """
-    special_tokens = require_special_tokens(special_tokens)
-    vocab = [token.encode("utf-8") for token in special_tokens]
-    vocab += [bytes([b]) for b in range(256)]
-    known = set(vocab[len(special_tokens) :])  # a special token stands apart: matched as text
-    for n, (a, b) in enumerate(merges):
-        if a not in known or b not in known:
-            raise ValueError(
-                f"Merge {n} joins {a!r} and {b!r}, but {b if a in known else a!r} is not a "
-                "token before it. Keep the merges in the order they were learned."
-            )
-        if a + b in known:
-            raise ValueError(
-                f"Merge {n} makes {a + b!r}, which is already a token. Each token's bytes must "
-                "be unique: train the merges with train_bpe."
-            )
-        known.add(a + b)
-        vocab.append(a + b)
-    return dict(enumerate(vocab))
-
-
-def special_pattern(special_tokens):
-    """A regex that finds the special tokens in a text (the longest first, where one starts
-    another), or None without special tokens. Taught in notebook 14."""
-    if not special_tokens:
-        return None
-    longest_first = sorted(special_tokens, key=len, reverse=True)
-    return regex.compile("(" + "|".join(regex.escape(t) for t in longest_first) + ")")
-
-
 def pre_tokenize(text, special_tokens=()):
     """Cut `text` into the pieces BPE works on: each special token whole, and GPT-2's pre-tokens
     of the text between them. The pieces joined give `text` back. Taught in notebook 14."""
-    pattern = special_pattern(special_tokens)
-    # with a group in the pattern, split keeps the specials: text, special, text, special, ...
-    parts = pattern.split(text) if pattern else [text]
+    if not special_tokens:
+        return GPT2_SPLIT_PATTERN.findall(text)
+    longest_first = sorted(special_tokens, key=len, reverse=True)  # "<|a|>" before "<|a"
+    specials = regex.compile("(" + "|".join(map(regex.escape, longest_first)) + ")")
     pieces = []
-    for i, part in enumerate(parts):
-        if i % 2 == 1:
-            pieces.append(part)  # a special token: never split, never merged with its neighbours
-        else:
-            pieces.extend(GPT2_SPLIT_PATTERN.findall(part))
+    # with a group in the pattern, split keeps the specials: text, special, text, special, ...
+    for i, part in enumerate(specials.split(text)):
+        pieces += [part] if i % 2 else GPT2_SPLIT_PATTERN.findall(part)
     return pieces
+
+
+def build_vocab(merges, special_tokens=()):
+    """id -> bytes: the special tokens, then the 256 single bytes, then one token per merge.
+
+    Taught in notebook 14.
+    """
+    vocab = [token.encode("utf-8") for token in special_tokens]
+    vocab += [bytes([b]) for b in range(256)]
+    vocab += [a + b for a, b in merges]
+    return dict(enumerate(vocab))
 
 
 def tie_break_key(left, right):
@@ -110,35 +82,27 @@ def tie_break_key(left, right):
 
 
 def train_bpe(text, vocab_size, special_tokens=()):
-    """Learn byte-level BPE merges from `text` (a str, or a file: see require_text).
+    """Learn byte-level BPE merges from `text` (a str, or a file: see guards.require_text).
 
-    Returns (vocab, merges): `vocab` maps id -> bytes, the special tokens first, then the 256
-    single bytes, then one token per merge; `merges` lists the pairs of byte strings joined, in
-    the order learned. `vocab_size` counts all of them. Each step merges the most frequent pair
-    of neighbouring tokens (the lexicographically greatest one among equally frequent pairs).
-    Training stops early, with a warning, when no pair occurs twice. Taught in notebook 14.
+    Returns (vocab, merges): `vocab` maps id -> bytes (build_vocab's layout); `merges` lists the
+    pairs of byte strings joined, in the order learned. `vocab_size` counts every token. Each step
+    merges the most frequent pair of neighbouring tokens (the lexicographically greatest one among
+    equally frequent pairs); training stops early, with a warning, when no pair occurs twice.
+    Taught in notebook 14.
     """
-    text = require_text(text)
-    special_tokens = require_special_tokens(special_tokens)
+    text, special_tokens = require_bpe_training(text, vocab_size, special_tokens)
     k = len(special_tokens)
-    if vocab_size < 256 + k:
-        raise ValueError(
-            f"vocab_size={vocab_size} is too small: the {k} special tokens and the 256 single "
-            f"bytes take {256 + k} ids. Ask for at least {256 + k}; each id above that is a merge."
-        )
     vocab = build_vocab([], special_tokens)
     ranks = {vocab[i]: i for i in range(k, 256 + k)}  # bytes -> id of each ordinary token
     merges = []
 
     # Each distinct pre-token once, as its byte ids, with how often it occurs in the text.
-    specials = set(special_tokens)
-    word_counts = Counter(p for p in pre_tokenize(text, special_tokens) if p not in specials)
-    words = [[k + b for b in word.encode("utf-8")] for word in word_counts]
-    freqs = list(word_counts.values())
+    counts = Counter(p for p in pre_tokenize(text, special_tokens) if p not in special_tokens)
+    words = [[k + b for b in word.encode("utf-8")] for word in counts]
+    freqs = list(counts.values())
 
     # The counts of all pairs, which words hold each pair, and a heap to find the best one fast.
-    stats = Counter()
-    where = defaultdict(set)
+    stats, where = Counter(), defaultdict(set)
     for w, ids in enumerate(words):
         for pair, n in get_stats(ids).items():
             stats[pair] += n * freqs[w]
@@ -147,38 +111,29 @@ def train_bpe(text, vocab_size, special_tokens=()):
     heapq.heapify(heap)
 
     while len(vocab) < vocab_size:
-        # a pair's count changes after it was pushed: an entry that no longer matches is stale
-        count = 0
-        while heap:
+        count = 0  # a pair's count changes after it was pushed: a stale entry is skipped
+        while heap and count == 0:
             negcount, _, pair = heapq.heappop(heap)
-            if stats.get(pair) == -negcount:
-                count = -negcount
-                break
-        if count < 2:  # no pair occurs twice: merging one seen once would only memorise it
+            count = -negcount if stats.get(pair) == -negcount else 0
+        if count < 2:  # merging a pair seen once would only memorise it
             warnings.warn(
                 f"Stopped after {len(merges)} of the {vocab_size - 256 - k} merges asked for: no "
-                f"pair of tokens occurs twice any more. The vocabulary has {len(vocab)} tokens, "
-                f"not {vocab_size}; train on more text for more.",
+                f"pair occurs twice any more. The vocabulary has {len(vocab)} tokens, not "
+                f"{vocab_size}; train on more text for more.",
                 stacklevel=2,
             )
             break
+        # if the pair's bytes are already a token (ab + c after a + bc), it becomes that token:
+        # each token's bytes stay unique, as tiktoken needs (this seems never to happen)
         joined = vocab[pair[0]] + vocab[pair[1]]
-        # (a, bc) and (ab, c) would both make abc. Merging every occurrence left to right seems
-        # never to let that happen, but if a pair's bytes are already a token, its occurrences
-        # become that token and nothing is added: each token's bytes stay unique, and the words
-        # are cut as the encoder (like tiktoken) cuts them, joining any neighbours that make a token.
-        idx = ranks.get(joined)
-        if idx is None:
-            idx = len(vocab)
+        idx = ranks.setdefault(joined, len(vocab))
+        if idx == len(vocab):
             vocab[idx] = joined
-            ranks[joined] = idx
             merges.append((vocab[pair[0]], vocab[pair[1]]))
 
-        # Recount only the words where the merge happened.
-        changed = set()
+        changed = set()  # recount only the words where the merge happened
         for w in where.pop(pair):
-            ids = words[w]
-            new_ids = merge(ids, pair, idx)
+            ids, new_ids = words[w], merge(words[w], pair, idx)
             if len(new_ids) == len(ids):
                 continue  # the word lost the pair to an earlier merge
             before, after = get_stats(ids), get_stats(new_ids)
@@ -201,33 +156,26 @@ def train_bpe(text, vocab_size, special_tokens=()):
 class BPETokenizer:
     """A byte-level BPE tokenizer, GPT-2's kind: text -> UTF-8 bytes -> merged subword tokens.
 
-    It encodes exactly as tiktoken would with the same tokens: special tokens whole, everything
-    else cut into GPT-2's pre-tokens, and in each pre-token the two neighbours whose joined bytes
-    are the earliest-learned token are joined, again and again. Taught in notebook 14.
+    It encodes as tiktoken would with the same tokens: special tokens whole, everything else cut
+    into GPT-2's pre-tokens, and in each pre-token the two neighbours whose joined bytes are the
+    earliest-learned token are joined, again and again. Taught in notebook 14.
     """
 
     def __init__(self, vocab, merges, special_tokens=()):
-        self.special_tokens = require_special_tokens(special_tokens)
-        self.merges = [(bytes(a), bytes(b)) for a, b in merges]
-        self.vocab = dict(vocab)  # id -> bytes
-        expected = build_vocab(self.merges, self.special_tokens)
-        if self.vocab != expected:
-            raise ValueError(
-                f"The vocabulary ({len(self.vocab)} tokens) does not match the merges and special "
-                f"tokens, which make {len(expected)}: the specials, the 256 bytes, then one token "
-                "per merge. Keep the three together as train_bpe returned them."
-            )
-        k = len(self.special_tokens)
+        # vocab, merges and specials must fit together (build_vocab's layout): an error otherwise
+        self.vocab, self.merges, self.special_tokens = require_tokenizer(
+            vocab, merges, special_tokens
+        )
         self.special_ids = {token: i for i, token in enumerate(self.special_tokens)}
         # bytes -> id of the ordinary tokens, as tiktoken names them: a lower id, an earlier merge
+        k = len(self.special_tokens)
         self.mergeable_ranks = {self.vocab[i]: i for i in range(k, len(self.vocab))}
         self.cache = {}  # pre-token -> its ids: each distinct word is merged once
 
     @classmethod
     def from_text(cls, text, vocab_size, special_tokens=()):
         """Train on `text` (a str or a file) and build the tokenizer."""
-        vocab, merges = train_bpe(text, vocab_size, special_tokens)
-        return cls(vocab, merges, special_tokens)
+        return cls(*train_bpe(text, vocab_size, special_tokens), special_tokens)
 
     @property
     def vocab_size(self):
@@ -239,7 +187,7 @@ class BPETokenizer:
             return [self.mergeable_ranks[text_bytes]]
         parts = [bytes([b]) for b in text_bytes]
         while len(parts) > 1:
-            # join the neighbours whose bytes are the earliest-learned token (the leftmost on a tie)
+            # the neighbours whose bytes are the earliest-learned token (the leftmost on a tie)
             ranked = [
                 (self.mergeable_ranks[a + b], i)
                 for i, (a, b) in enumerate(pairwise(parts))
@@ -259,10 +207,10 @@ class BPETokenizer:
                 ids.append(self.special_ids[piece])
                 continue
             if piece not in self.cache:
-                if len(self.cache) >= CACHE_LIMIT:
+                if len(self.cache) >= 100_000:  # bounded, for a long stream
                     self.cache.clear()
                 self.cache[piece] = self._encode_chunk(piece.encode("utf-8"))
-            ids.extend(self.cache[piece])
+            ids += self.cache[piece]
         return ids
 
     def encode(self, text):
@@ -270,10 +218,10 @@ class BPETokenizer:
         return self._encode_pieces(pre_tokenize(text, self.special_tokens))
 
     def encode_iterable(self, lines):
-        """Yield the ids of the text that `lines` (e.g. an open file) gives piece by piece, in
-        bounded memory: the same ids as encode() of the whole text."""
-        # A piece can run across two lines (a newline and the next line's indentation are one
-        # whitespace piece), so the last few characters wait for what follows them.
+        """Yield the ids of the text that `lines` (e.g. an open file) gives, in bounded memory:
+        the same ids as encode() of the whole text."""
+        # a piece can run across two lines (a newline and the next line's indentation are one
+        # whitespace piece): the last few characters wait for what follows them
         held_back = LOOKAHEAD + max(map(len, self.special_tokens), default=0)
         text = ""
         for line in lines:
@@ -291,32 +239,8 @@ class BPETokenizer:
         """Turn a list (or 1-D tensor) of integer ids back into a string."""
         ids = [int(i) for i in ids]  # a tensor's elements become plain integers
         require_known(ids, self.vocab)  # names an id outside the vocabulary
-        data = b"".join(self.vocab[i] for i in ids)
         # a token can end inside a character: such bytes become U+FFFD instead of an error
-        return data.decode("utf-8", errors="replace")
-
-    def to_dict(self):
-        """Plain data for a checkpoint (JSON-friendly): the merges as pairs of hex strings."""
-        return {
-            "type": "byte-level BPE",
-            "pattern": GPT2_SPLIT_PATTERN.pattern,
-            "special_tokens": list(self.special_tokens),
-            "merges": [[a.hex(), b.hex()] for a, b in self.merges],
-        }
-
-    @classmethod
-    def from_dict(cls, d):
-        """The tokenizer that to_dict() described."""
-        if d.get("pattern") != GPT2_SPLIT_PATTERN.pattern:
-            raise ValueError(
-                f"This tokenizer was stored with the pre-tokenization pattern {d.get('pattern')!r}, "
-                "not GPT-2's: this class cannot rebuild it."
-            )
-        merges = [(bytes.fromhex(a), bytes.fromhex(b)) for a, b in d["merges"]]
-        return cls(build_vocab(merges, d["special_tokens"]), merges, d["special_tokens"])
+        return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
 
     def __repr__(self):
-        return (
-            f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)}, "
-            f"special_tokens={self.special_tokens})"
-        )
+        return f"BPETokenizer(vocab_size={self.vocab_size}, special_tokens={self.special_tokens})"

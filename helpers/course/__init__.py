@@ -47,6 +47,7 @@ _TOOLS = {
         "bpe_results",
         "no_live_plots",
         "plot_ablation",
+        "plot_bpe_comparison",
         "plot_losses",
     ],
     "diagrams": [

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import torch
 
-from helpers.bpe import BPETokenizer
+from helpers.bpe import GPT2_SPLIT_PATTERN, BPETokenizer, build_vocab
 from helpers.course.files import atomic_write
 from helpers.course.notebook import shown_path
 from helpers.gpt import GPT, GPTConfig, generate_with_cache
@@ -155,7 +155,7 @@ def validate(ckpt, path="checkpoint"):
         raise bad(f"its config is impossible ({e})") from e
     if ckpt.get("tokenizer") is not None:  # subword tokens (notebook 14): the merges, not chars
         try:
-            tokenizer = BPETokenizer.from_dict(ckpt["tokenizer"])
+            tokenizer = bpe_from_dict(ckpt["tokenizer"])
         except (KeyError, TypeError, ValueError) as e:
             raise bad(f"its tokenizer cannot be rebuilt ({e})") from e
         if tokenizer.vocab_size != config.vocab_size:
@@ -266,15 +266,38 @@ def tokenizer_record(vocab):
     for characters (a string, a list, or a CharTokenizer), or {"vocab": "", "tokenizer": the
     merges and special tokens} for a BPETokenizer: never the text it was trained on."""
     if isinstance(vocab, BPETokenizer):
-        return {"vocab": "", "tokenizer": vocab.to_dict()}
+        return {"vocab": "", "tokenizer": bpe_to_dict(vocab)}
     return {"vocab": "".join(getattr(vocab, "chars", vocab)), "tokenizer": None}
+
+
+def bpe_to_dict(tokenizer):
+    """A BPETokenizer as plain data for a checkpoint (JSON-friendly): its pattern, special tokens
+    and merges (pairs of hex strings), never the text it learned them from."""
+    return {
+        "type": "byte-level BPE",
+        "pattern": GPT2_SPLIT_PATTERN.pattern,
+        "special_tokens": list(tokenizer.special_tokens),
+        "merges": [[a.hex(), b.hex()] for a, b in tokenizer.merges],
+    }
+
+
+def bpe_from_dict(stored):
+    """The BPETokenizer that bpe_to_dict described (a ValueError for another pattern)."""
+    if stored.get("pattern") != GPT2_SPLIT_PATTERN.pattern:
+        raise ValueError(
+            f"This tokenizer was stored with the pre-tokenization pattern {stored.get('pattern')!r}, "
+            "not GPT-2's: this course cannot rebuild it."
+        )
+    merges = [(bytes.fromhex(a), bytes.fromhex(b)) for a, b in stored["merges"]]
+    specials = stored["special_tokens"]
+    return BPETokenizer(build_vocab(merges, specials), merges, specials)
 
 
 def tokenizer_of(ckpt):
     """The tokenizer a checkpoint was trained with: a CharTokenizer (notebook 01) or a
     BPETokenizer (notebook 14)."""
     if ckpt.get("tokenizer") is not None:
-        return BPETokenizer.from_dict(ckpt["tokenizer"])
+        return bpe_from_dict(ckpt["tokenizer"])
     return CharTokenizer(ckpt["vocab"])
 
 

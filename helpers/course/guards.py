@@ -133,3 +133,47 @@ def require_special_tokens(special_tokens):
         twice = next(t for t in special_tokens if special_tokens.count(t) > 1)
         raise ValueError(f"Special token {twice!r} is given twice; give each special token once.")
     return special_tokens
+
+
+def require_bpe_training(text, vocab_size, special_tokens):
+    """What notebook 14's train_bpe is given, checked: (the text, the special tokens as a list),
+    or a ValueError that says what to change."""
+    text, special_tokens = require_text(text), require_special_tokens(special_tokens)
+    k = len(special_tokens)
+    if vocab_size < 256 + k:
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small: the {k} special tokens and the 256 single "
+            f"bytes take {256 + k} ids. Ask for at least {256 + k}; each id above that is a merge."
+        )
+    return text, special_tokens
+
+
+def require_tokenizer(vocab, merges, special_tokens):
+    """Notebook 14's BPETokenizer parts, checked to fit together: (vocab, merges, special tokens)
+    as a dict, a list of byte pairs and a list; a ValueError if a merge joins a token that does
+    not exist yet, makes one that does, or the vocabulary is not build_vocab's layout of them."""
+    from helpers.bpe import build_vocab
+
+    special_tokens = require_special_tokens(special_tokens)
+    merges = [(bytes(a), bytes(b)) for a, b in merges]
+    known = {bytes([b]) for b in range(256)}  # a special token stands apart: matched as text
+    for n, (a, b) in enumerate(merges):
+        if a not in known or b not in known:
+            raise ValueError(
+                f"Merge {n} joins {a!r} and {b!r}, but {b if a in known else a!r} is not a "
+                "token before it. Keep the merges in the order they were learned."
+            )
+        if a + b in known:
+            raise ValueError(
+                f"Merge {n} makes {a + b!r}, which is already a token. Each token's bytes must "
+                "be unique: train the merges with train_bpe."
+            )
+        known.add(a + b)
+    expected = build_vocab(merges, special_tokens)
+    if dict(vocab) != expected:
+        raise ValueError(
+            f"The vocabulary ({len(vocab)} tokens) does not match the merges and special "
+            f"tokens, which make {len(expected)}: the specials, the 256 bytes, then one token "
+            "per merge. Keep the three together as train_bpe returned them."
+        )
+    return expected, merges, special_tokens

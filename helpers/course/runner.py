@@ -68,6 +68,11 @@ FIGURES = {
         "ddp_val_loss=ddp_val_loss, script_loss_gap=loss_gap, script_weight_gap=weight_gap, "
         "script_speedup=round(speedup, 2)"
     ),
+    "14_subword_tokens": (
+        'char_bits_per_char=round(runs["characters"][2]["best_bits_per_char"], 4), '
+        'bpe_bits_per_char=round(runs["BPE 1,024"][2]["best_bits_per_char"], 4), '
+        "naive_seconds=round(naive_seconds, 1)"
+    ),
 }
 
 
