@@ -118,7 +118,7 @@ def train_bpe(text, vocab_size, special_tokens=()):
         if count < 2:  # merging a pair seen once would only memorise it
             warnings.warn(
                 f"Stopped after {len(merges)} of the {vocab_size - 256 - k} merges asked for: no "
-                f"pair occurs twice any more. The vocabulary has {len(vocab)} tokens, not "
+                f"pair of tokens occurs twice any more. The vocabulary has {len(vocab)} tokens, not "
                 f"{vocab_size}; train on more text for more.",
                 stacklevel=2,
             )
@@ -243,4 +243,5 @@ class BPETokenizer:
         return b"".join(self.vocab[i] for i in ids).decode("utf-8", errors="replace")
 
     def __repr__(self):
-        return f"BPETokenizer(vocab_size={self.vocab_size}, special_tokens={self.special_tokens})"
+        merges, specials = len(self.merges), self.special_tokens
+        return f"BPETokenizer(vocab_size={self.vocab_size}, merges={merges}, special_tokens={specials})"

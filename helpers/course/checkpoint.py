@@ -265,7 +265,7 @@ def tokenizer_record(vocab):
     """What a checkpoint stores of its tokenizer: {"vocab": its characters, "tokenizer": None}
     for characters (a string, a list, or a CharTokenizer), or {"vocab": "", "tokenizer": the
     merges and special tokens} for a BPETokenizer: never the text it was trained on."""
-    if isinstance(vocab, BPETokenizer):
+    if hasattr(vocab, "merges"):  # helpers' BPETokenizer, or the one notebook 14 defines
         return {"vocab": "", "tokenizer": bpe_to_dict(vocab)}
     return {"vocab": "".join(getattr(vocab, "chars", vocab)), "tokenizer": None}
 
