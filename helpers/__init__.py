@@ -56,7 +56,6 @@ _PIECES = {
     "get_stats": "bpe",  # notebook 14
     "merge": "bpe",
     "build_vocab": "bpe",
-    "special_pattern": "bpe",
     "pre_tokenize": "bpe",
     "tie_break_key": "bpe",
     "train_bpe": "bpe",

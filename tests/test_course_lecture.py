@@ -17,7 +17,7 @@ def test_the_chapters_are_in_order_and_every_notebook_has_some():
     starts = [lecture.seconds(stamp) for stamp, _, _ in lecture.CHAPTERS]
     assert starts == sorted(starts) and starts[0] == 0
     assert starts[-1] < 1 * 3600 + 56 * 60 + 20  # the video lasts 1:56:20
-    covered = {nb for _, _, nb in lecture.CHAPTERS}
+    covered = {nb for _, _, nb in lecture.CHAPTERS + lecture.SEQUEL_CHAPTERS}
     assert not covered & set(lecture.BEYOND), "a notebook both in the lecture and beyond it"
     assert covered | set(lecture.BEYOND) == {p.name[:2] for p in NOTEBOOKS}, (
         "a notebook without chapters (list it in lecture.BEYOND if the lecture has none), or a typo"
