@@ -214,7 +214,9 @@ def test_each_notebook_is_one_sitting(path):
     )
     assert total <= ALL_WORDS, f"{path.name}: {total} words in all (at most {ALL_WORDS})"
     limit = LONGER_SITTING.get(path.name, MAIN_CODE)
-    assert code <= limit, f"{path.name}: {code} lines of code before the exercises (at most {limit})"
+    assert code <= limit, (
+        f"{path.name}: {code} lines of code before the exercises (at most {limit})"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
