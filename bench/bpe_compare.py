@@ -28,8 +28,6 @@ import argparse
 import dataclasses
 import json
 import math
-import os
-import platform
 import statistics
 import sys
 import time
@@ -38,6 +36,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from modern_ablation import machine  # noqa: E402  (bench/: the same CPU description)
 
 from helpers import BPETokenizer, CharTokenizer  # noqa: E402
 from helpers.course.checkpoint import build_model, generate_fast  # noqa: E402
@@ -68,19 +68,6 @@ VARIANTS = {
         {"dropout": 0.1},
     ),
 }
-
-
-def machine():
-    """The CPU's model name where the system says it (Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return (
-        f"{platform.machine()} {platform.processor() or platform.system()}, {os.cpu_count()} cores"
-    )
 
 
 def tokenized(text, vocab_size, cache):

@@ -36,25 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from modern_ablation import machine  # noqa: E402  (bench/: the same CPU description)
+
 from helpers.bpe import GPT2_SPLIT_PATTERN, BPETokenizer, train_bpe  # noqa: E402
 from helpers.course.corpus import fetch_corpus  # noqa: E402
 from helpers.course.files import atomic_write  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DRY_RUN_CHARACTERS = 100_000
-
-
-def machine():
-    """The CPU's model name where the system says it (Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
-    except OSError:
-        pass
-    return (
-        f"{platform.machine()} {platform.processor() or platform.system()}, {os.cpu_count()} cores"
-    )
 
 
 def package(name):
