@@ -82,8 +82,9 @@ course: $(PY)  ## run every notebook headless (copies in build/course/) and prin
 doctor:  ## is this machine ready? OK or FAIL per requirement, with the fix
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) helpers/course/doctor.py
 
-# Two workers share the tests out (pytest-xdist) file by file: a notebook's cells stay on one
-# worker, in order. TEST_WORKERS=1 runs them one after another.
+# Two workers share the tests out (pytest-xdist) file by file, a few long files test by test
+# (conftest.py): a notebook's cells stay on one worker, in order. TEST_WORKERS=1 runs them one
+# after another.
 TEST_WORKERS ?= 2
 test: $(TEST_TOOLS)  ## unit tests, notebook<->helpers sync test, nbval over every notebook (smoke mode)
 	$(PY) -m pytest $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)

@@ -251,7 +251,11 @@ def test_sample_honours_course_threads_like_train(tmp_path, monkeypatch, capsys)
 
 
 def start_training(tmp_path, *args):
-    """A training run in the background; returns once it has saved its first checkpoint."""
+    """A training run in the background; returns once it has saved its first checkpoint, with
+    what it has printed so far (a list that a thread keeps filling: the run never waits on a full
+    pipe while the test does something else, as no terminal would make it wait)."""
+    import threading
+
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT, encoding="utf-8", newline="")
     command = [sys.executable, "-m", "helpers", "train", "--preset", "cpu", "--text", str(corpus)]
@@ -264,17 +268,43 @@ def start_training(tmp_path, *args):
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    seen = []
-    for line in process.stdout:  # wait for the first evaluation (and its checkpoint)
-        seen.append(line)
-        if "step 5: train loss" in line:
-            return process, seen
-    raise AssertionError("the run ended early:\n" + "".join(seen))
+    seen, evaluated = [], threading.Event()
+
+    def read():
+        for line in process.stdout:
+            seen.append(line)
+            if "step 5: train loss" in line:  # the first evaluation (and its checkpoint)
+                evaluated.set()
+        evaluated.set()  # the run ended
+
+    process.reader = threading.Thread(target=read, daemon=True)
+    process.reader.start()
+    evaluated.wait(timeout=120)
+    if process.poll() is not None or not any("step 5: train loss" in line for line in seen):
+        process.kill()
+        raise AssertionError("the run ended early or never evaluated:\n" + "".join(seen))
+    return process, seen
+
+
+def stop_with_ctrl_c(process, seen, timeout=60):
+    """Ctrl-C to a run from start_training; returns what it printed after the signal."""
+    import signal
+
+    before = len(seen)
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError(
+            f"the run did not stop within {timeout} s of Ctrl-C; it printed last:\n"
+            + "".join(seen[-20:])
+        ) from None
+    process.reader.join(timeout=10)
+    return "".join(seen[before:])
 
 
 def test_one_run_per_checkpoint_and_ctrl_c_stops_cleanly(tmp_path):
-    import signal
-
     first, seen = start_training(tmp_path)
     try:
         for extra in ([], ["--overwrite"], ["--resume"]):
@@ -283,12 +313,11 @@ def test_one_run_per_checkpoint_and_ctrl_c_stops_cleanly(tmp_path):
             assert "is being written by another training run (process " in second.stderr
             assert f"process {first.pid} " in second.stderr and "Traceback" not in second.stderr
     finally:
-        first.send_signal(signal.SIGINT)
-        rest, _ = first.communicate(timeout=60)
+        rest = stop_with_ctrl_c(first, seen)
     assert first.returncode == 130, rest
     assert "interrupted at step" in rest and "the best model (step" in rest
     assert "To continue: python -m helpers train" in rest and "--resume --out" in rest
-    assert "Traceback" not in "".join(seen) + rest
+    assert "Traceback" not in "".join(seen)
     ckpt = load_checkpoint(tmp_path / "ck.pt")  # the best model is there, whole
     assert ckpt["step"] >= 5 and not (tmp_path / "ck.pt.lock").exists()
     resumed = train(tmp_path, "--max-iters", str(ckpt["step"] + 5), "--resume")

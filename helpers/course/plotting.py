@@ -1,13 +1,14 @@
-"""Loss curves: a live view while training, and a comparison plot afterwards."""
+"""Loss curves: a live view while training, and a comparison plot afterwards.
+
+matplotlib is imported by the functions that draw, so that a run in a terminal
+(`python -m helpers train`), which prints instead, starts without it.
+"""
 
 import contextlib
 import io
 import json
 import statistics
 from pathlib import Path
-
-import matplotlib.pyplot as plt
-from matplotlib.figure import Figure
 
 # Notebook 11's ablation, as bench/modern_ablation.py wrote it: shipped inside the package, so an
 # installed course (no bench/ folder) has it too.
@@ -67,6 +68,7 @@ class LiveLossPlot:
             )
             return
         from IPython.display import Image, display
+        from matplotlib.figure import Figure
 
         fig = Figure(figsize=(6, 3.2), dpi=90)
         ax = fig.add_subplot()
@@ -88,6 +90,8 @@ class LiveLossPlot:
 
 def plot_losses(histories, title="loss curves"):
     """Plot one history ({"step", "train", "val"}) or a dict of named histories on one chart."""
+    import matplotlib.pyplot as plt
+
     if "step" in histories:
         histories = {"": histories}
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -117,6 +121,8 @@ def plot_bpe_comparison(results, preset="cpu"):
     """Bits per character against vocabulary size for one preset's runs (bpe_results()): each
     seed a dot, the mean a line; characters at their own vocabulary size, marked apart; and, on
     a second axis, the parameters of the embedding and output layers, which grow with it."""
+    import matplotlib.pyplot as plt
+
     runs = [r for r in results["runs"] if r["preset"] == preset]
     char = [r for r in runs if r["variant"].endswith("char")]
     bpe = sorted(
@@ -157,6 +163,8 @@ def plot_ablation(results, title=None):
     green (lower) or red (higher) when the difference is larger than both the variant's and the
     lecture's gap between seeds, grey when it is not. Labels come from results["labels"] where
     given. Returns the figure."""
+    import matplotlib.pyplot as plt
+
     runs = results["runs"]
     labels = results.get("labels", {})
     losses = {}

@@ -10,8 +10,9 @@ runs:
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
   ln 65 = 4.17, with a margin: 30 steps only show that training ran and gave a sane number), and
-  the presets' step counts in notebooks 09, 10 and 12. A test
-  checks that every listed line is still in its notebook, so the two cannot drift apart.
+  the presets' step counts in notebooks 09, 10 and 12, and work a short run does not need (a
+  measurement over fewer validation tokens, one thread per process). A test checks that every
+  listed line is still in its notebook, so the two cannot drift apart.
 
 Nothing here changes what a learner runs; the stored outputs come from full-length runs.
 """
@@ -44,10 +45,11 @@ SWAPS = {
     "08_transformer": [("assert val_loss < 2.5", "assert val_loss < 4.6")],
     "09_training_well": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
-        (  # the preset's step counts live in TrainConfig, not in a line of the notebook
+        (  # the preset's step counts live in TrainConfig, not in a line of the notebook: 10 steps
+            # of the whole preset (evaluated at 0 and 10) show that it trains and saves
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-            "train_config.max_iters, train_config.eval_interval = 30, 30",
+            "train_config.max_iters, train_config.eval_interval = 10, 10",
         ),
     ],
     "12_training_modern_gpt": [
@@ -55,13 +57,30 @@ SWAPS = {
         (
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
             "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-            "train_config.max_iters, train_config.eval_interval = 30, 30",
+            "train_config.max_iters, train_config.eval_interval = 10, 10",
         ),
+        # evaluations over the validation text's first 20,000 characters (a 10-step model), and
+        # the sliding window against cropping on 2 chunks of it instead of 16
+        (
+            "train_data, val_data = train_val_split(data)",
+            "train_data, val_data = train_val_split(data); val_data = val_data[:20_000]",
+        ),
+        ("16, len(val_data) // (3 * ctx + 1)", "2, len(val_data) // (3 * ctx + 1)"),
     ],
     "13_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
         ("eval_interval = 10", "eval_interval = 30"),
+        # one thread per process: a test shares the cores with another (two PyTorch processes
+        # asking for every core between them spend most of their time waiting on each other)
+        ('"OMP_NUM_THREADS": str(max(1, cores // nproc)),', '"OMP_NUM_THREADS": "1",'),
     ],
-    "14_subword_tokens": [("time_budget = 90", "time_budget = 2")],
+    "14_subword_tokens": [
+        ("time_budget = 90", "time_budget = 2"),
+        # 2 seconds of training need no more than the validation text's first 10,000 tokens
+        (
+            "train_ids, val_ids, tokens_per_char = splits(tok)",
+            "train_ids, val_ids, tokens_per_char = splits(tok); val_ids = val_ids[:10_000]",
+        ),
+    ],
     "10_playground": [
         (
             "train_config.time_budget = 60",
