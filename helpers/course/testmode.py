@@ -67,8 +67,14 @@ SWAPS = {
         ),
         ("16, len(val_data) // (3 * ctx + 1)", "2, len(val_data) // (3 * ctx + 1)"),
     ],
-    "13_many_gpus": [  # SHORT has made its `eval_interval = 100` 10: evaluate only at 0 and 30
-        ("eval_interval = 10", "eval_interval = 30"),
+    "13_many_gpus": [
+        # SHORT has made its `max_iters = 300` 30 and `eval_interval = 100` 10: two ranks train
+        # 10 steps, evaluated at 0 and 10; the hand-written script's ranks 10 steps too
+        ("max_iters = 30", "max_iters = 10"),
+        (
+            'parser.add_argument("--steps", type=int, default=50)',
+            'parser.add_argument("--steps", type=int, default=10)',
+        ),
         # one thread per process: a test shares the cores with another (two PyTorch processes
         # asking for every core between them spend most of their time waiting on each other)
         ('"OMP_NUM_THREADS": str(max(1, cores // nproc)),', '"OMP_NUM_THREADS": "1",'),
