@@ -1,6 +1,6 @@
 """Short runs for the course's own tests, so the notebooks can show plain numbers.
 
-A learner's configuration cell reads `max_iters = 5000`, never `5000 if not SMOKE else 30`. When
+A learner's configuration cell reads `max_iters = 5000`, never `5000 if not SMOKE else 10`. When
 the course tests itself (COURSE_SMOKE=1: nbval through notebooks/conftest.py, and
 `python -m helpers course` for a quick check) every code cell goes through `shorten` before it
 runs:
@@ -9,7 +9,7 @@ runs:
   `eval_interval = 500`, ...) gets the short value instead;
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
-  ln 65 = 4.17, with a margin: 30 steps only show that training ran and gave a sane number), and
+  ln 65 = 4.17, with a margin: 10 steps only show that training ran and gave a sane number), and
   the presets' step counts in notebooks 09, 10 and 12, and work a short run does not need (a
   measurement over fewer validation tokens, one thread per process). A test checks that every
   listed line is still in its notebook, so the two cannot drift apart.
@@ -21,10 +21,10 @@ import re
 
 # The step counts of the training cells, and their values in a short run.
 SHORT = {
-    "max_iters": 30,
+    "max_iters": 10,
     "eval_interval": 10,
     "eval_iters": 5,
-    "ablation_iters": 20,
+    "ablation_iters": 10,
     "ablation_eval_interval": 10,
     "ablation_eval_iters": 5,
     "n_chars": 50,
@@ -38,7 +38,7 @@ SWAPS = {
     "05_one_head": [("assert val_loss < 2.6", "assert val_loss < 4.6")],
     "06_many_heads": [
         ("assert val_loss < 2.45", "assert val_loss < 4.6"),
-        # 30 steps cannot tell one head from four: a short run skips the comparison
+        # 10 steps cannot tell one head from four: a short run skips the comparison
         ("assert val_loss < val_loss_one_head", "pass  # assert val_loss < val_loss_one_head"),
     ],
     "07_blocks": [("assert val_loss < 2.2", "assert val_loss < 4.6")],
@@ -68,9 +68,8 @@ SWAPS = {
         ("16, len(val_data) // (3 * ctx + 1)", "2, len(val_data) // (3 * ctx + 1)"),
     ],
     "13_many_gpus": [
-        # SHORT has made its `max_iters = 300` 30 and `eval_interval = 100` 10: two ranks train
+        # SHORT has made its `max_iters = 300` 10 and `eval_interval = 100` 10: two ranks train
         # 10 steps, evaluated at 0 and 10; the hand-written script's ranks 10 steps too
-        ("max_iters = 30", "max_iters = 10"),
         (
             'parser.add_argument("--steps", type=int, default=50)',
             'parser.add_argument("--steps", type=int, default=10)',
