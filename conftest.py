@@ -9,6 +9,8 @@ go out first, so that the many short files fill the end and the two workers fini
 
 from pathlib import Path
 
+import pytest
+
 SPREAD = [  # longest tests first
     "test_course_distributed.py",
     "test_course_own_text.py",
@@ -21,6 +23,7 @@ def _file(scope):
     return Path(scope.split("::", 1)[0]).name
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's: without it, unused
 def pytest_xdist_make_scheduler(config, log):
     """loadfile's scheduler, with each test of a SPREAD file a unit of its own, sent out first."""
     if config.getvalue("dist") != "loadfile":
