@@ -31,15 +31,15 @@ def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadFileScheduling
 
     class CourseScheduling(LoadFileScheduling):
-        spread_first = False
+        reordered = False
 
         def _split_scope(self, nodeid):
             return nodeid if _file(nodeid) in SPREAD else nodeid.split("::", 1)[0]
 
         def _assign_work_unit(self, node):
-            if not self.spread_first:  # the first call: the queue is complete, nothing sent yet
-                self.spread_first = True
-                spread = [s for s in self.workqueue if _file(s) in SPREAD and "::" in s]
+            if not self.reordered:  # the first call: the queue is complete, nothing sent yet
+                self.reordered = True
+                spread = [s for s in self.workqueue if _file(s) in SPREAD]
                 for scope in sorted(spread, key=lambda s: SPREAD.index(_file(s)), reverse=True):
                     self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)

@@ -32,6 +32,16 @@ SHORT = {
 }
 _ASSIGNMENT = re.compile(r"^(?P<indent>\s*)(?P<name>\w+) = [0-9_]+(?P<comment>\s*#.*)?$")
 
+# Notebooks 09 and 12 train a preset, whose step counts live in TrainConfig, not in a line of the
+# notebook: a short run gives it SHORT's steps too, enough to show that it trains and saves.
+PRESET_STEPS = (
+    "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
+    "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
+    "train_config.max_iters, train_config.eval_interval = {max_iters}, {eval_interval}".format(
+        **SHORT
+    ),
+)
+
 # notebook (file stem) -> [(how a line of it starts, what a short run puts there instead)]
 SWAPS = {
     "03_bigram": [("assert val_loss < 2.6", "assert val_loss < 4.6")],
@@ -45,21 +55,12 @@ SWAPS = {
     "08_transformer": [("assert val_loss < 2.5", "assert val_loss < 4.6")],
     "09_training_well": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
-        (  # the preset's step counts live in TrainConfig, not in a line of the notebook: 10 steps
-            # of the whole preset (evaluated at 0 and 10) show that it trains and saves
-            "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
-            "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-            "train_config.max_iters, train_config.eval_interval = 10, 10",
-        ),
+        PRESET_STEPS,
     ],
     "12_training_modern_gpt": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
-        (
-            "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
-            "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-            "train_config.max_iters, train_config.eval_interval = 10, 10",
-        ),
-        # evaluations over the validation text's first 20,000 characters (a 10-step model), and
+        PRESET_STEPS,
+        # evaluations over the validation text's first 20,000 characters (a short run's model), and
         # the sliding window against cropping on 2 chunks of it instead of 16
         (
             "train_data, val_data = train_val_split(data)",
@@ -68,11 +69,11 @@ SWAPS = {
         ("16, len(val_data) // (3 * ctx + 1)", "2, len(val_data) // (3 * ctx + 1)"),
     ],
     "13_many_gpus": [
-        # SHORT has made its `max_iters = 300` 10 and `eval_interval = 100` 10: two ranks train
-        # 10 steps, evaluated at 0 and 10; the hand-written script's ranks 10 steps too
+        # SHORT has made its `max_iters = 300` and `eval_interval = 100` short; the hand-written
+        # script's ranks train as many steps
         (
             'parser.add_argument("--steps", type=int, default=50)',
-            'parser.add_argument("--steps", type=int, default=10)',
+            f'parser.add_argument("--steps", type=int, default={SHORT["max_iters"]})',
         ),
         # one thread per process: a test shares the cores with another (two PyTorch processes
         # asking for every core between them spend most of their time waiting on each other)
