@@ -2,9 +2,12 @@
 
 A file's tests stay together on one worker, in order: a notebook's cells share one kernel, and a
 file's fixtures are made once. The files in SPREAD hold long tests that share nothing (each runs
-notebooks or training commands of its own): each of their tests is a unit of its own, and they
-go out first, so that the many short files fill the end and the two workers finish together
-(xdist hands out the units with the most tests first, which left a long test for last).
+notebooks or training commands of its own): each of their tests is a unit of its own.
+
+The longest units go out first, so that the many short test files fill the end and the two
+workers finish together (xdist hands out the units with the most tests first, which left long
+notebooks for last): SPREAD's tests, then the long files in LONG, then the notebooks, later ones
+first (they train the larger models), the lessons before their solutions, then everything else.
 """
 
 from pathlib import Path
@@ -17,15 +20,30 @@ SPREAD = [  # longest tests first
     "test_gpu_check.py",
     "test_course_cli.py",
 ]
+LONG = ["test_browser.py", "test_course_install.py"]  # a browser, a wheel: 15-30 s each
 
 
 def _file(scope):
-    return Path(scope.split("::", 1)[0]).name
+    return Path(scope.split("::", 1)[0])
+
+
+def _order(scope):
+    """Where a unit of work goes in the queue: smaller first."""
+    path = _file(scope)
+    if path.name in SPREAD:
+        return (0, SPREAD.index(path.name))
+    if path.name in LONG:
+        return (1, LONG.index(path.name))
+    if path.suffix == ".ipynb":  # NN_name.ipynb, in notebooks/ or notebooks/solutions/
+        number = int(path.name[:2]) if path.name[:2].isdigit() else 0
+        return (2 + (path.parent.name == "solutions"), -number)
+    return (4, 0)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's: without it, unused
 def pytest_xdist_make_scheduler(config, log):
-    """loadfile's scheduler, with each test of a SPREAD file a unit of its own, sent out first."""
+    """loadfile's scheduler, with each test of a SPREAD file a unit of its own, and the longest
+    units sent out first."""
     if config.getvalue("dist") != "loadfile":
         return None  # another mode asked for: xdist's own
     from xdist.scheduler import LoadFileScheduling
@@ -34,14 +52,14 @@ def pytest_xdist_make_scheduler(config, log):
         reordered = False
 
         def _split_scope(self, nodeid):
-            return nodeid if _file(nodeid) in SPREAD else nodeid.split("::", 1)[0]
+            return nodeid if _file(nodeid).name in SPREAD else nodeid.split("::", 1)[0]
 
         def _assign_work_unit(self, node):
             if not self.reordered:  # the first call: the queue is complete, nothing sent yet
                 self.reordered = True
-                spread = [s for s in self.workqueue if _file(s) in SPREAD]
-                for scope in sorted(spread, key=lambda s: SPREAD.index(_file(s)), reverse=True):
-                    self.workqueue.move_to_end(scope, last=False)
+                queue = sorted(self.workqueue.items(), key=lambda unit: _order(unit[0]))
+                self.workqueue.clear()  # sorted() keeps xdist's order among equals
+                self.workqueue.update(queue)
             super()._assign_work_unit(node)
 
     return CourseScheduling(config, log)

@@ -1,11 +1,10 @@
 """The command line `python -m helpers <command>` (helpers/course/cli.py).
 
-The commands run through the command line's own `main`, in this process (see `run`), on a tiny
-model and a tiny text, a few steps each; Ctrl-C and two runs at once run in processes of their own.
+The commands run through the command line's own `main`, in this process (cli_support.run_cli), on
+a tiny model and a tiny text, a few steps each; Ctrl-C and two runs at once run in processes of
+their own.
 """
 
-import contextlib
-import io
 import math
 import os
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from cli_support import run_cli as run
 
 from helpers import CharTokenizer
 from helpers.course import load_checkpoint, model_from_checkpoint, tokenizer_of
@@ -49,40 +49,6 @@ QUICK = [
     "--sample-chars",
     "20",
 ]
-
-
-def run(command, *args, cwd, env=None):
-    """`python -m helpers <command> <args>` on one thread (tiny models), run in this process by
-    the same `main` that `python -m helpers` calls: its exit status, stdout and stderr, as a
-    subprocess would give them. A new Python and PyTorch for each of this file's ~50 commands
-    took most of its time; the tests that need a process of their own (Ctrl-C, two runs at once)
-    start one with subprocess.Popen."""
-    from helpers.course import cli
-
-    threads = (
-        ["--threads", "1"] if command in ("train", "sample") and "--threads" not in args else []
-    )
-    argv = [*([command] if command else []), *map(str, args), *threads]
-    out, err = io.StringIO(), io.StringIO()
-    saved_env, saved_argv, saved_cwd = dict(os.environ), sys.argv, os.getcwd()
-    saved_threads, saved_rng = torch.get_num_threads(), torch.get_rng_state()
-    try:
-        os.environ.update(env or {})
-        sys.argv = ["python -m helpers", *argv]  # what resume_command reads
-        os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = cli.main(argv)
-            except SystemExit as e:  # fail() and argparse end with sys.exit(2)
-                code = e.code if isinstance(e.code, int) else 1
-    finally:
-        os.chdir(saved_cwd)
-        sys.argv = saved_argv
-        os.environ.clear()
-        os.environ.update(saved_env)
-        torch.set_num_threads(saved_threads)
-        torch.set_rng_state(saved_rng)
-    return subprocess.CompletedProcess(argv, code or 0, out.getvalue(), err.getvalue())
 
 
 def train(tmp_path, *args, text=TEXT):
@@ -328,7 +294,7 @@ def test_two_runs_started_at_once_on_a_new_file_one_is_refused(tmp_path):
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT, encoding="utf-8", newline="")
     command = [sys.executable, "-m", "helpers", "train", "--preset", "cpu", "--text", str(corpus)]
-    command += ["--out", str(tmp_path / "new.pt"), *TINY, *QUICK, "--max-iters", "300"]
+    command += ["--out", str(tmp_path / "new.pt"), *TINY, *QUICK, "--max-iters", "30"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runs = [
         subprocess.Popen(

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import run_cli
 
 from helpers.course import distributed
 from helpers.course.checkpoint import checkpoint_lock, load_checkpoint
@@ -33,10 +34,13 @@ LIMIT = 120  # seconds: any run here that takes longer is hanging
 
 
 def train(out, nproc=None, *extra, script=None):
-    """`python -m helpers train` (nproc None) or `torchrun --nproc_per_node=N -m helpers train`."""
+    """`torchrun --nproc_per_node=N -m helpers train`, or with nproc None `python -m helpers
+    train`, run in this process (a rank of its own is what the torchrun runs are for)."""
+    if nproc is None:
+        return run_cli("train", *FLAGS, "--out", out, *extra, cwd=ROOT)
     target = script or ["-m", "helpers"]  # script: [file, its arguments ...]
-    launcher = TORCHRUN + [f"--nproc_per_node={nproc}"] if nproc else [sys.executable]
-    command = [*launcher, *target, "train", *FLAGS, "--out", str(out), *extra]
+    command = [*TORCHRUN, f"--nproc_per_node={nproc}", *target, "train", *FLAGS]
+    command += ["--out", str(out), *extra]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COURSE_THREADS": "1"}
     start = time.perf_counter()
     result = subprocess.run(
@@ -195,7 +199,7 @@ def test_ctrl_c_stops_every_rank_cleanly_and_keeps_the_best_model(tmp_path):
         start_new_session=True,  # its own process group, as a terminal's Ctrl-C reaches
     ) as run:
         for line in run.stdout:
-            if "step 300/" in line:  # evaluations have saved a checkpoint
+            if "step 200/" in line:  # the evaluations at 0 and 100 have saved a checkpoint
                 break
         pressed = time.perf_counter()
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
@@ -206,7 +210,7 @@ def test_ctrl_c_stops_every_rank_cleanly_and_keeps_the_best_model(tmp_path):
             raise
     assert time.perf_counter() - pressed < 30, "every rank should stop within seconds"
     best = re.search(r"interrupted at step \d+; the best model \(step (\d+)", rest)
-    assert best and int(best[1]) >= 200, rest[-3000:]
+    assert best and int(best[1]) >= 100, rest[-3000:]
     assert "To continue: torchrun --standalone --nproc_per_node=2 -m helpers train" in rest
     assert load_checkpoint(out)["step"] == int(best[1])
     assert not Path(f"{out}.lock").exists(), "rank 0 let go of the lock"

@@ -10,9 +10,10 @@ runs:
 - a few lines are swapped, listed per notebook in SWAPS: the expectations only a full-length run
   can meet (`assert val_loss < 2.6` becomes `< 4.6`, the loss of guessing among 65 characters,
   ln 65 = 4.17, with a margin: 10 steps only show that training ran and gave a sane number), and
-  the presets' step counts in notebooks 09, 10 and 12, and work a short run does not need (a
-  measurement over fewer validation tokens, one thread per process). A test checks that every
-  listed line is still in its notebook, so the two cannot drift apart.
+  the presets' step counts in notebooks 09, 10 and 12, and work a short run does not need
+  (evaluations over fewer tokens, one thread per process, a smaller model where only the command
+  is on trial). A test checks that every listed line is still in its notebook, so the two cannot
+  drift apart.
 
 Nothing here changes what a learner runs; the stored outputs come from full-length runs.
 """
@@ -33,13 +34,16 @@ SHORT = {
 _ASSIGNMENT = re.compile(r"^(?P<indent>\s*)(?P<name>\w+) = [0-9_]+(?P<comment>\s*#.*)?$")
 
 # Notebooks 09 and 12 train a preset, whose step counts live in TrainConfig, not in a line of the
-# notebook: a short run gives it SHORT's steps too, enough to show that it trains and saves.
+# notebook: a short run gives it SHORT's steps too, enough to show that it trains and saves, and
+# measures the train loss for the plot on SHORT_TRAIN_WINDOWS windows (a full run: 512).
+SHORT_TRAIN_WINDOWS = 64
 PRESET_STEPS = (
     "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
     "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-    "train_config.max_iters, train_config.eval_interval = {max_iters}, {eval_interval}".format(
+    "train_config.max_iters, train_config.eval_interval = {max_iters}, {eval_interval}; ".format(
         **SHORT
-    ),
+    )
+    + f"train_config.eval_train_windows = {SHORT_TRAIN_WINDOWS}",
 )
 
 # notebook (file stem) -> [(how a line of it starts, what a short run puts there instead)]
@@ -56,6 +60,12 @@ SWAPS = {
     "09_training_well": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
         PRESET_STEPS,
+        # the 10-step run is evaluated on the validation text's first 20,000 characters
+        (
+            'checkpoint = free_path(checkpoint_dir() / f"09_{preset_name}.pt")',
+            'checkpoint = free_path(checkpoint_dir() / f"09_{preset_name}.pt"); '
+            "val_data = val_data[:20_000]",
+        ),
     ],
     "12_training_modern_gpt": [
         ('assert history["best_val"] < 1.9', 'assert history["best_val"] < 4.6'),
@@ -78,10 +88,18 @@ SWAPS = {
         # one thread per process: a test shares the cores with another (two PyTorch processes
         # asking for every core between them spend most of their time waiting on each other)
         ('"OMP_NUM_THREADS": str(max(1, cores // nproc)),', '"OMP_NUM_THREADS": "1",'),
+        # the two-rank command trains a one-layer model of width 32: its evaluations over the
+        # whole validation text took most of the short run
+        ('2, "--preset", "cpu",', '2, "--preset", "cpu", "--n-layer", 1, "--n-embd", 32,'),
     ],
     "14_subword_tokens": [
-        ("time_budget = 90", "time_budget = 2"),
-        # 2 seconds of training need no more than the validation text's first 10,000 tokens
+        ("time_budget = 90", "time_budget = 1"),
+        (
+            "train_config = dataclasses.replace(train_config, time_budget=time_budget)",
+            "train_config = dataclasses.replace(train_config, time_budget=time_budget, "
+            f"eval_train_windows={SHORT_TRAIN_WINDOWS})",
+        ),
+        # a second of training needs no more than the validation text's first 10,000 tokens
         (
             "train_ids, val_ids, tokens_per_char = splits(tok)",
             "train_ids, val_ids, tokens_per_char = splits(tok); val_ids = val_ids[:10_000]",

@@ -84,16 +84,18 @@ def train_gpt(
     """
     device = torch.device(device)  # the one conversion: everything below takes a torch.device
     ranks = ranks or distributed.SINGLE
-    model.to(device)
-    optimizer = make_optimizer(model, cfg, device)
     if resume is not None:  # the same vocabulary, shape and optimizer, or a clear error now
         check_resume(
             resume, model.config, vocab, cfg.optimizer, text, checkpoint or "the checkpoint"
         )
-        model.load_state_dict(resume["model"])
-        optimizer.load_state_dict(resume["optimizer"])
     run_id = resume["run_id"] if resume is not None else new_run_id()
-    with owned(checkpoint, run_id, overwrite):  # the file is this run's until it ends
+    # the file is this run's until it ends; taken first, so a second run is refused at once
+    with owned(checkpoint, run_id, overwrite):
+        model.to(device)
+        optimizer = make_optimizer(model, cfg, device)
+        if resume is not None:
+            model.load_state_dict(resume["model"])
+            optimizer.load_state_dict(resume["optimizer"])
         amp, scaler, amp_dtype = precision(cfg.dtype, device)
         rows = distributed.my_rows(cfg.batch_size, ranks)  # this rank's rows (None: all of them)
         local_batch = cfg.batch_size if rows is None else rows.stop - rows.start
