@@ -7,8 +7,10 @@ their own.
 
 import math
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -220,8 +222,6 @@ def start_training(tmp_path, *args):
     """A training run in the background; returns once it has saved its first checkpoint, with
     what it has printed so far (a list that a thread keeps filling: the run never waits on a full
     pipe while the test does something else, as no terminal would make it wait)."""
-    import threading
-
     corpus = tmp_path / "text.txt"
     corpus.write_text(TEXT, encoding="utf-8", newline="")
     command = [sys.executable, "-m", "helpers", "train", "--preset", "cpu", "--text", str(corpus)]
@@ -254,8 +254,6 @@ def start_training(tmp_path, *args):
 
 def stop_with_ctrl_c(process, seen, timeout=60):
     """Ctrl-C to a run from start_training; returns what it printed after the signal."""
-    import signal
-
     before = len(seen)
     process.send_signal(signal.SIGINT)
     try:

@@ -40,10 +40,9 @@ SHORT_TRAIN_WINDOWS = 64
 PRESET_STEPS = (
     "model_config, train_config = preset(preset_name, tokenizer.vocab_size)",
     "model_config, train_config = preset(preset_name, tokenizer.vocab_size); "
-    "train_config.max_iters, train_config.eval_interval = {max_iters}, {eval_interval}; ".format(
-        **SHORT
-    )
-    + f"train_config.eval_train_windows = {SHORT_TRAIN_WINDOWS}",
+    f"train_config.max_iters = {SHORT['max_iters']}; "
+    f"train_config.eval_interval = {SHORT['eval_interval']}; "
+    f"train_config.eval_train_windows = {SHORT_TRAIN_WINDOWS}",
 )
 
 # notebook (file stem) -> [(how a line of it starts, what a short run puts there instead)]
